@@ -1,0 +1,56 @@
+# warmfleet — every target creates the project environment (.venv) first when it is missing or stale.
+# `make help` lists the targets.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PYTEST_ARGS ?=
+# sam build needs python3.13 for the Lambda runtime; pyenv holds it on the development machines.
+export PYENV_VERSION ?= 3.11.7:3.12.1:3.13.0
+export MOTO_EC2_LOAD_DEFAULT_AMIS := false
+export AWS_DEFAULT_REGION ?= us-east-1
+
+.PHONY: help venv test lint typecheck build deploy lock clean
+
+help: ## List the targets
+	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml constraints.txt
+	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; install Python 3.11" >&2; exit 1; }
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade "pip>=24"
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	@touch $(STAMP)
+
+venv: $(STAMP) ## Create or update the project environment in .venv (safe to run twice)
+
+test: $(STAMP) ## Run the whole test suite (the README's test command)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP) ## ruff, and cfn-lint on template.yaml when it exists
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	@if [ -f template.yaml ]; then $(BIN)/cfn-lint template.yaml; fi
+
+typecheck: $(STAMP) ## mypy --strict over the packages and functions
+	$(BIN)/mypy
+
+build: $(STAMP) ## sam build (the layer and every function)
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/sam build
+
+deploy: build ## sam deploy --guided to real AWS (see the README)
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/sam deploy --guided
+
+lock: ## Re-resolve the dependency ranges and rewrite constraints.txt
+	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/python -m pip install --quiet --upgrade "pip>=24"
+	.lock-venv/bin/python -m pip install --quiet -e '.[dev]'
+	{ sed -n '1,3p' constraints.txt; .lock-venv/bin/python -m pip freeze --exclude-editable | grep -v '^warmfleet'; } > constraints.new
+	mv constraints.new constraints.txt && rm -rf .lock-venv
+
+clean: ## Remove build outputs (keeps .venv)
+	rm -rf .aws-sam .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,67 @@
+"""The functions' environment: every setting parsed, every bad one refused with its variable's name."""
+
+from __future__ import annotations
+
+import pytest
+from warmfleet.config import AlarmConfig, LifecycleConfig, ScalerConfig
+from warmfleet.exceptions import ConfigurationError
+
+from tests.conftest import load_event
+
+
+def test_lifecycle_config_from_the_sample_environment() -> None:
+    config = LifecycleConfig.from_env(load_event("env/lifecycle.json"))
+    assert (config.warmup_budget_seconds, config.hook_heartbeat_seconds, config.app_port) == (1800, 600, 8000)
+    assert config.model_name is None and config.canary_request == {}
+
+
+def test_scaler_config_from_the_sample_environment() -> None:
+    config = ScalerConfig.from_env(load_event("env/scaler.json"))
+    assert config.pause_parameter == "/warmfleet/warmfleet-dev/paused" and config.dry_run is False
+
+
+def test_alarm_config_keys_steps_by_arn() -> None:
+    config = AlarmConfig.from_env(load_event("env/alarm.json"))
+    step = config.alarm_steps["arn:aws:cloudwatch:us-east-1:123456789012:alarm:warmfleet-dev-latency-high"]
+    assert (step.name, step.instances, step.percent, step.ceiling) == ("LatencyHigh", 0, 50.0, 40)
+
+
+@pytest.mark.parametrize(
+    ("factory", "sample", "changes", "message"),
+    [
+        pytest.param(LifecycleConfig, "lifecycle", {"GROUP_NAME": ""}, "GROUP_NAME", id="missing-group"),
+        pytest.param(LifecycleConfig, "lifecycle", {"APP_PORT": "eighty"}, "APP_PORT", id="port-not-int"),
+        pytest.param(
+            LifecycleConfig, "lifecycle", {"VERIFY_ATTEMPTS": "0"}, "VERIFY_ATTEMPTS", id="zero-attempts"
+        ),
+        pytest.param(
+            LifecycleConfig,
+            "lifecycle",
+            {"WARMUP_BUDGET_SECONDS": "600"},
+            "longer than",
+            id="budget-not-longer",
+        ),
+        pytest.param(
+            LifecycleConfig, "lifecycle", {"CANARY_REQUEST": "{"}, "CANARY_REQUEST", id="canary-not-json"
+        ),
+        pytest.param(ScalerConfig, "scaler", {"DRY_RUN": "maybe"}, "DRY_RUN", id="dry-run-not-bool"),
+        pytest.param(ScalerConfig, "scaler", {"POLICY": "[1]"}, "POLICY", id="policy-not-object"),
+        pytest.param(AlarmConfig, "alarm", {"ALARM_STEPS": '{"x": {}}'}, "ALARM_STEPS", id="steps-not-arn"),
+        pytest.param(
+            AlarmConfig,
+            "alarm",
+            {"ALARM_STEPS": '{"arn:aws:cloudwatch:us-east-1:1:alarm:a": {"instances": -1}}'},
+            "negative",
+            id="negative-step",
+        ),
+    ],
+)
+def test_invalid_setting_names_the_variable(
+    factory: type[LifecycleConfig | ScalerConfig | AlarmConfig],
+    sample: str,
+    changes: dict[str, str],
+    message: str,
+) -> None:
+    env = {**load_event(f"env/{sample}.json"), **changes}
+    with pytest.raises(ConfigurationError, match=message):
+        factory.from_env(env)
