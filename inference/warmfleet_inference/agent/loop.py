@@ -1,0 +1,280 @@
+"""The agent's main loop: warm-up gate, metrics every interval, termination watch and drain.
+
+One thread, one schedule. Each pass does what is due — poll `/ready` until the server is warm (then send
+`Instance Warm` and start the queue worker, or `Instance Warm-up Failed`), publish one interval's metrics,
+read the IMDS target lifecycle state — and sleeps on an event that SIGTERM (or a `Terminated` lifecycle
+state) sets, so termination is handled at once. Draining: stop the queue worker receiving, `POST /drain`,
+wait until the server has no request in flight (or has exited, as it does when drained) and the worker
+holds no message, bounded by the drain timeout (what is left then is handed back and reported), then send
+`Instance Drained` and return. AWS calls go through the background publisher, so nothing here waits on them.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any, Protocol
+
+import httpx
+
+from warmfleet_inference.agent.events import (
+    DrainOutcome,
+    DrainTrigger,
+    InstanceIdentity,
+    build_drained_event,
+    build_warm_event,
+    build_warmup_failed_event,
+)
+from warmfleet_inference.agent.gpu import GpuSampler
+from warmfleet_inference.agent.imds import ImdsClient, is_terminating
+from warmfleet_inference.agent.metrics import IntervalReading, build_metric_data
+from warmfleet_inference.agent.prometheus import (
+    HistogramCounts,
+    interval_latency_p95_ms,
+    read_server_snapshot,
+)
+from warmfleet_inference.agent.server_client import ServerClient, ServerState
+from warmfleet_inference.agent.warmup import judge_warmup
+
+if TYPE_CHECKING:  # the worker imports the agent's server client: a runtime import would be circular
+    from warmfleet_inference.worker.worker import QueueWorker
+
+logger = logging.getLogger(__name__)
+
+
+class Publisher(Protocol):
+    def put_metric_data(self, data: list[dict[str, Any]]) -> None: ...
+    def put_event(self, entry: dict[str, Any]) -> None: ...
+
+
+class Phase(StrEnum):
+    WARMING = "warming"
+    SERVING = "serving"
+    WARMUP_FAILED = "warmup-failed"  # keeps publishing and watching: the hook abandons the instance
+    DRAINING = "draining"
+    DRAINED = "drained"
+
+
+@dataclass(frozen=True)
+class AgentSettings:
+    identity: InstanceIdentity
+    interval: float = 10.0
+    ready_poll: float = 1.0
+    warmup_timeout: float = 900.0
+    lifecycle_poll: float = 5.0
+    drain_poll: float = 0.5
+    drain_timeout: float = 300.0
+    event_bus: str = "default"
+
+
+class Agent:
+    """Run with `run()`; `request_termination()` (thread- and signal-safe) starts the drain."""
+
+    def __init__(
+        self,
+        settings: AgentSettings,
+        *,
+        server: ServerClient,
+        publisher: Publisher,
+        gpu: GpuSampler,
+        imds: ImdsClient | None = None,
+        worker: QueueWorker | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.settings = settings
+        self._server = server
+        self._publisher = publisher
+        self._gpu = gpu
+        self._imds = imds
+        self._worker = worker
+        self._clock = clock
+        self._wall_clock = wall_clock
+        self._wake = threading.Event()
+        self._trigger: DrainTrigger | None = None
+        self.phase = Phase.WARMING
+        self._answered = False
+        self._previous_latency: HistogramCounts | None = None
+        self._scrape_failing = False
+        self._drain_started = 0.0
+        self.outcome: DrainOutcome | None = None
+
+    def request_termination(self, trigger: DrainTrigger) -> None:
+        if self._trigger is None:
+            self._trigger = trigger
+        self._wake.set()
+
+    @property
+    def drained(self) -> bool:
+        return self.phase is Phase.DRAINED
+
+    def run(self) -> DrainOutcome:
+        """Loop until drained; returns how the drain went (also sent as `Instance Drained`)."""
+        started = self._clock()
+        due = {"ready": started, "metrics": started, "lifecycle": started, "drain": started}
+        while not self.drained:
+            self._wake.clear()
+            now = self._clock()
+            if self._trigger is not None and self.phase is not Phase.DRAINING:
+                self._begin_drain(now, self._trigger)
+            if self.phase is Phase.WARMING and now >= due["ready"]:
+                self._check_warmup(now - started)
+                due["ready"] = now + self.settings.ready_poll
+            if self._imds is not None and now >= due["lifecycle"] and self.phase is not Phase.DRAINING:
+                self._check_lifecycle_state()
+                due["lifecycle"] = now + self.settings.lifecycle_poll
+            if now >= due["metrics"]:
+                self._publish_metrics()
+                due["metrics"] = max(due["metrics"] + self.settings.interval, now)
+            if self.phase is Phase.DRAINING and now >= due["drain"]:
+                self._drain_step(now)
+                due["drain"] = now + self.settings.drain_poll
+            if not self.drained:
+                relevant = [due["metrics"]]
+                relevant += [due["ready"]] if self.phase is Phase.WARMING else []
+                relevant += [due["lifecycle"]] if self._imds is not None else []
+                relevant += [due["drain"]] if self.phase is Phase.DRAINING else []
+                self._wake.wait(max(0.0, min(relevant) - self._clock()))
+        assert self.outcome is not None
+        return self.outcome
+
+    def _check_warmup(self, waited: float) -> None:
+        readiness = self._server.readiness()
+        verdict = judge_warmup(
+            readiness, answered_before=self._answered, waited=waited, timeout=self.settings.warmup_timeout
+        )
+        self._answered = self._answered or readiness.state is not ServerState.UNREACHABLE
+        if verdict is None:
+            return
+        identity, bus = self.settings.identity, self.settings.event_bus
+        if verdict.ready:
+            warmup_seconds = self._server_warmup_seconds()
+            warmup_seconds = waited if warmup_seconds is None else warmup_seconds
+            self._publisher.put_event(build_warm_event(identity, warmup_seconds, bus=bus))
+            logger.info("server is warm after %.1fs: sent Instance Warm", warmup_seconds)
+            self.phase = Phase.SERVING
+            if self._worker is not None:
+                self._worker.start()
+            return
+        assert verdict.failure is not None
+        self._publisher.put_event(
+            build_warmup_failed_event(identity, verdict.failure, verdict.reason, waited, bus=bus)
+        )
+        logger.error("warm-up failed (%s): %s; sent Instance Warm-up Failed", verdict.failure, verdict.reason)
+        self.phase = Phase.WARMUP_FAILED
+
+    def _server_warmup_seconds(self) -> float | None:
+        """The server's own measure of its warm-up (the `warmfleet_warmup_seconds` gauge), when it has one."""
+        try:
+            return read_server_snapshot(self._server.metrics_text()).warmup_seconds
+        except (httpx.HTTPError, ValueError):
+            return None
+
+    def _check_lifecycle_state(self) -> None:
+        assert self._imds is not None
+        try:
+            state = self._imds.target_lifecycle_state()
+        except (httpx.HTTPError, RuntimeError) as error:
+            logger.warning("could not read the target lifecycle state from IMDS: %s", error)
+            return
+        if is_terminating(state):
+            logger.info("target lifecycle state is %s: draining", state)
+            self.request_termination(DrainTrigger.LIFECYCLE_STATE)
+            self._wake.set()
+
+    def _publish_metrics(self) -> None:
+        gpu = self._gpu.sample()
+        in_flight, latency_ms = self._scrape()
+        busy = float(self._worker.busy) if self._worker is not None else None
+        reading = IntervalReading(
+            gpu_utilization=gpu.utilization_percent if gpu else None,
+            gpu_memory_utilization=gpu.memory_percent if gpu else None,
+            in_flight_requests=in_flight,
+            request_latency_p95_ms=latency_ms,
+            queue_worker_busy=busy,
+        )
+        identity = self.settings.identity
+        data = build_metric_data(
+            reading,
+            group=identity.auto_scaling_group_name,
+            instance_id=identity.instance_id,
+            timestamp=self._wall_clock(),
+        )
+        if data:
+            self._publisher.put_metric_data(data)
+
+    def _scrape(self) -> tuple[float | None, float | None]:
+        try:
+            snapshot = read_server_snapshot(self._server.metrics_text())
+        except (httpx.HTTPError, ValueError) as error:
+            if not self._scrape_failing:
+                logger.warning("cannot read the server's metrics (said once until it recovers): %s", error)
+            self._scrape_failing = True
+            return None, None
+        if self._scrape_failing:
+            logger.info("server metrics readable again")
+        self._scrape_failing = False
+        latency_ms = None
+        if snapshot.latency is not None:
+            if self._previous_latency is not None:
+                latency_ms = interval_latency_p95_ms(self._previous_latency, snapshot.latency)
+            self._previous_latency = snapshot.latency
+        return snapshot.inflight, latency_ms
+
+    def _begin_drain(self, now: float, trigger: DrainTrigger) -> None:
+        logger.info("draining (%s): stopping the queue worker and asking the server to drain", trigger)
+        self._drain_started = now
+        self.phase = Phase.DRAINING
+        if self._worker is not None:
+            self._worker.stop_receiving()
+        if not self._server.drain():
+            logger.warning("the server did not accept POST /drain (gone already, or no drain endpoint)")
+
+    def _server_in_flight(self) -> int:
+        """Requests still in flight; 0 once the server has exited (it exits when its drain is done)."""
+        try:
+            snapshot = read_server_snapshot(self._server.metrics_text())
+        except httpx.TransportError:
+            return 0
+        except (httpx.HTTPError, ValueError) as error:
+            logger.warning("cannot read in-flight requests while draining: %s", error)
+            return 1
+        return int(snapshot.inflight or 0)
+
+    def _drain_step(self, now: float) -> None:
+        in_flight = self._server_in_flight()
+        worker_idle = self._worker is None or self._worker.idle
+        elapsed = now - self._drain_started
+        released = self._worker.released if self._worker is not None else 0
+        assert self._trigger is not None
+        if in_flight == 0 and worker_idle:
+            outcome = DrainOutcome(drain_seconds=elapsed, trigger=self._trigger, released_messages=released)
+        elif elapsed >= self.settings.drain_timeout:
+            cut = self._worker.release_held() if self._worker is not None else 0
+            logger.error(
+                "drain timeout after %.0fs: %d request(s) in flight, %d message(s) handed back",
+                elapsed,
+                in_flight,
+                cut,
+            )
+            outcome = DrainOutcome(
+                drain_seconds=elapsed,
+                trigger=self._trigger,
+                timed_out=True,
+                released_messages=released,
+                cut_in_flight_requests=in_flight,
+                cut_held_messages=cut,
+            )
+        else:
+            return
+        self.outcome = outcome
+        self._publisher.put_event(
+            build_drained_event(self.settings.identity, outcome, bus=self.settings.event_bus)
+        )
+        logger.info("drained in %.1fs: sent Instance Drained", outcome.drain_seconds)
+        self.phase = Phase.DRAINED
