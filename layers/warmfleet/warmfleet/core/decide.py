@@ -1,0 +1,163 @@
+"""``decide()``: the pure decision behind the scaler tick, the alarm path, the simulator and the local fleet.
+
+It runs the seven steps of :mod:`warmfleet.core.steps` in order, picks the
+reason of the last step that changed the number, and returns the next history.
+Nothing here reads a clock, the environment or AWS: ``now`` and the history are
+passed in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+
+from warmfleet.core.decision import Decision, Proposal, StepOutcome
+from warmfleet.core.history import History
+from warmfleet.core.inputs import DecisionInputs
+from warmfleet.core.policy import Policy
+from warmfleet.core.reasons import Reason, Step
+from warmfleet.core.rules.rate_limit import ScaleEvent
+from warmfleet.core.rules.stabilization import prune_recommendations
+from warmfleet.core.steps.behaviour import behaviour
+from warmfleet.core.steps.bounds import bounds
+from warmfleet.core.steps.combine import combine
+from warmfleet.core.steps.limits import alarm_floors, limits
+from warmfleet.core.steps.panic import panic, panic_proposal, valid_readings
+from warmfleet.core.steps.proposals import propose
+from warmfleet.core.steps.warming import account_warming, count_capacity
+
+_EMPTY_HISTORY = History()
+
+
+def _epoch_seconds(now: datetime) -> float:
+    if now.tzinfo is None or now.utcoffset() is None:
+        raise ValueError("now: a timezone-aware datetime is required (for example datetime.now(UTC))")
+    return now.timestamp()
+
+
+def _final_reason(steps: tuple[StepOutcome, ...]) -> tuple[Reason, str]:
+    """The reason of the last step from combine on that changed the number, else combine's own."""
+    combined = next(s for s in steps if s.step is Step.COMBINE)
+    reason, messages = combined.reason, [combined.message]
+    previous = combined.value
+    for outcome in steps[steps.index(combined) + 1 :]:
+        if outcome.value != previous:
+            reason = outcome.reason
+            messages.append(outcome.message)
+        previous = outcome.value
+    return reason, "; ".join(messages)
+
+
+def _keep_events(
+    events: tuple[ScaleEvent, ...], new: ScaleEvent | None, period: float, now: float
+) -> tuple[ScaleEvent, ...]:
+    kept = tuple(e for e in events if now - e.at < period)
+    return (*kept, new) if new is not None else kept
+
+
+def decide(
+    inputs: DecisionInputs, policy: Policy, history: History | None = None, *, now: datetime
+) -> Decision:
+    """Decide the group's desired capacity at ``now``, and why.
+
+    Parameters
+    ----------
+    inputs
+        What is observed now: group bounds and desired capacity, instances,
+        signal readings, alarms in ALARM, schedule floor/ceiling, pause flag.
+    policy
+        The group's scaling policy.
+    history
+        The previous decision's ``history`` (None or ``History()`` for a new group).
+    now
+        The decision time, timezone-aware.
+
+    Returns
+    -------
+    Decision
+        The desired capacity (unchanged when paused), how many instances to
+        remove, a reason code and message, every proposal and step, and the next
+        history to store.
+
+    Examples
+    --------
+    >>> from datetime import UTC, datetime
+    >>> now = datetime(2026, 1, 1, tzinfo=UTC)
+    >>> policy = Policy.model_validate({"signals": [{"name": "inflight", "target": 4}]})
+    >>> inputs = DecisionInputs.model_validate({
+    ...     "group": {"min_size": 1, "max_size": 10, "desired_capacity": 2},
+    ...     "instances": [
+    ...         {"instance_id": f"i-{n}", "lifecycle_state": "InService",
+    ...          "launch_time": "2025-12-31T00:00:00Z"} for n in range(2)
+    ...     ],
+    ...     "signals": [{"name": "inflight", "value": 8, "timestamp": "2026-01-01T00:00:00Z"}],
+    ... })
+    >>> decision = decide(inputs, policy, now=now)
+    >>> decision.desired_capacity, str(decision.reason)
+    (4, 'ScaleUp')
+    """
+    history = history or _EMPTY_HISTORY
+    now_ts = _epoch_seconds(now)
+    current = inputs.group.desired_capacity
+    readings = {reading.name: reading for reading in inputs.signals}
+
+    capacity = count_capacity(inputs, policy.warmup_budget_seconds, now_ts)
+    proposals, s1 = propose(policy, readings, capacity, history.signal_failures, now_ts)
+    proposals, s2 = account_warming(proposals, capacity)
+    s3 = combine(proposals, current, policy.fallback)
+    panic_wants = panic_proposal(policy, valid_readings(proposals, readings), capacity)
+    panic_state, s4 = panic(
+        policy.panic, s3.value, panic_desired=panic_wants, capacity=capacity, state=history.panic, now=now_ts
+    )
+    s5 = behaviour(
+        policy.behavior, s4.value, current, history=history, panicking=panic_state.panicking, now=now_ts
+    )
+    floors = alarm_floors(policy, inputs, dict(history.alarm_floors))
+    s6 = limits(s5.value, floors, inputs)
+    s7 = bounds(s6.value, inputs.group, capacity)
+    steps = (s1, s2, s3, s4, s5, s6, s7)
+    recommended = s7.value
+
+    reason, message = _final_reason(steps)
+    paused = inputs.paused
+    desired = current if paused else recommended
+    if paused:
+        message = f"group is paused: would set {recommended} ({reason}: {message})"
+        reason = Reason.PAUSED
+
+    # An alarm step is remembered as a recommendation too, so the scale-down window holds it after the alarm.
+    remembered = max(s4.value, s6.value) if s6.reason is Reason.ALARM_STEP else s4.value
+    up_event = ScaleEvent(desired - current, now_ts) if desired > current else None
+    down_event = ScaleEvent(current - desired, now_ts) if desired < current else None
+    behavior = policy.behavior
+    next_history = History(
+        recommendations=tuple(
+            prune_recommendations(history.recommendations, remembered, policy.longest_window_seconds, now_ts)
+        ),
+        scale_up_events=_keep_events(
+            history.scale_up_events, up_event, behavior.scale_up.rules.longest_period, now_ts
+        ),
+        scale_down_events=_keep_events(
+            history.scale_down_events, down_event, behavior.scale_down.rules.longest_period, now_ts
+        ),
+        signal_failures=_failures(proposals),
+        panic=panic_state,
+        alarm_floors=floors,
+    )
+    return Decision(
+        desired_capacity=desired,
+        recommended_capacity=recommended,
+        current_capacity=current,
+        remove_count=max(0, current - desired),
+        reason=reason,
+        message=message,
+        paused=paused,
+        proposals=proposals,
+        steps=steps,
+        capacity=capacity,
+        history=next_history,
+    )
+
+
+def _failures(proposals: tuple[Proposal, ...]) -> Mapping[str, int]:
+    return {p.signal: p.failures for p in proposals if p.failures}

@@ -1,0 +1,156 @@
+"""What ``decide()`` returns: the number, why, every proposal and step, and the next history."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from warmfleet.core.history import History
+from warmfleet.core.policy import SignalKind
+from warmfleet.core.reasons import Reason, SignalStatus, Step
+
+
+@dataclass(frozen=True, slots=True)
+class Proposal:
+    """One signal's proposal; ``replicas`` is None when the signal could not propose.
+
+    ``replicas`` is in instances that serve (step 1); ``desired`` adds the
+    instances that occupy the group without serving (step 2), so it compares with
+    the group's desired capacity.
+    """
+
+    signal: str
+    kind: SignalKind
+    status: SignalStatus
+    value: float | None
+    ratio: float | None
+    replicas: int | None
+    desired: int | None
+    failures: int
+    reason: Reason
+    message: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-serialisable dict."""
+        return {
+            "signal": self.signal,
+            "kind": str(self.kind),
+            "status": str(self.status),
+            "value": self.value,
+            "ratio": self.ratio,
+            "replicas": self.replicas,
+            "desired": self.desired,
+            "failures": self.failures,
+            "reason": str(self.reason),
+            "message": self.message,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class StepOutcome:
+    """The number one step produced, and why."""
+
+    step: Step
+    value: int
+    reason: Reason
+    message: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-serialisable dict."""
+        return {
+            "step": str(self.step),
+            "value": self.value,
+            "reason": str(self.reason),
+            "message": self.message,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Capacity:
+    """How the group's instances count (step 2).
+
+    ``counted`` (ready + warming + unseen) is the capacity already bought;
+    ``occupying`` (unhealthy, or launching past the warm-up budget) holds a place
+    in the desired capacity without serving and without counting.
+    """
+
+    ready: int
+    warming: int
+    unseen: int
+    stuck: int
+    unhealthy: int
+    standby: int
+    terminating: int
+    protected: int
+
+    @property
+    def counted(self) -> int:
+        """Instances that count as capacity: ready, warming within budget, or launching but not yet listed."""
+        return self.ready + self.warming + self.unseen
+
+    @property
+    def occupying(self) -> int:
+        """Instances in the desired capacity that do not count."""
+        return self.stuck + self.unhealthy
+
+    def to_dict(self) -> dict[str, int]:
+        """A JSON-serialisable dict."""
+        return {
+            "ready": self.ready,
+            "warming": self.warming,
+            "unseen": self.unseen,
+            "stuck": self.stuck,
+            "unhealthy": self.unhealthy,
+            "standby": self.standby,
+            "terminating": self.terminating,
+            "protected": self.protected,
+            "counted": self.counted,
+            "occupying": self.occupying,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """The outcome of one ``decide()`` call.
+
+    ``desired_capacity`` is what to set (the current desired capacity when the
+    group is paused); ``recommended_capacity`` is what the pipeline computed.
+    ``remove_count`` is how many instances a scale-in removes (which ones is the
+    adapter's job).
+    """
+
+    desired_capacity: int
+    recommended_capacity: int
+    current_capacity: int
+    remove_count: int
+    reason: Reason
+    message: str
+    paused: bool
+    proposals: tuple[Proposal, ...]
+    steps: tuple[StepOutcome, ...]
+    capacity: Capacity
+    history: History
+
+    @property
+    def changed(self) -> bool:
+        """True when the decision sets a new desired capacity."""
+        return self.desired_capacity != self.current_capacity
+
+    def to_dict(self, *, include_history: bool = False) -> dict[str, Any]:
+        """A JSON-serialisable dict (the history only when asked: it is stored, not printed)."""
+        result: dict[str, Any] = {
+            "desired_capacity": self.desired_capacity,
+            "recommended_capacity": self.recommended_capacity,
+            "current_capacity": self.current_capacity,
+            "remove_count": self.remove_count,
+            "changed": self.changed,
+            "reason": str(self.reason),
+            "message": self.message,
+            "paused": self.paused,
+            "capacity": self.capacity.to_dict(),
+            "proposals": [p.to_dict() for p in self.proposals],
+            "steps": [s.to_dict() for s in self.steps],
+        }
+        if include_history:
+            result["history"] = self.history.to_dict()
+        return result

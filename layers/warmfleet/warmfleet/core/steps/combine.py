@@ -1,0 +1,57 @@
+"""Step 3: the highest valid proposal; invalid signals never cause a scale-in; the fallback holds or raises.
+
+The HPA's rule for failed metrics (``computeReplicasForMetrics``): scale up on the
+signals that remain, but never scale down while any signal is missing or stale,
+and hold when none is valid. After more than ``failure_threshold`` consecutive
+failures of a signal, warmfleet's fallback (KEDA's rule, restricted to the
+behaviours that never lower) proposes for it.
+"""
+
+from __future__ import annotations
+
+from warmfleet.core.decision import Proposal, StepOutcome
+from warmfleet.core.policy import FallbackPolicy
+from warmfleet.core.reasons import Reason, SignalStatus, Step
+from warmfleet.core.rules.fallback import fallback_active, fallback_replicas
+
+_FAILED = frozenset({SignalStatus.MISSING, SignalStatus.STALE})
+
+
+def combine(proposals: tuple[Proposal, ...], current: int, fallback: FallbackPolicy) -> StepOutcome:
+    """Step 3 (see the module doc); ``current`` is the group's desired capacity."""
+    valid = [p.desired for p in proposals if p.desired is not None]
+    invalid = [p.signal for p in proposals if p.desired is None]
+    if not valid:
+        value, reason = current, Reason.NO_VALID_SIGNAL
+        message = f"no valid signal ({', '.join(invalid)}): hold {current}"
+    else:
+        best = max(valid)
+        if invalid and best < current:
+            value, reason = current, Reason.SCALE_IN_HELD_SIGNALS_INVALID
+            message = (
+                f"proposals want {best} but {', '.join(invalid)} cannot be read: no scale-in, hold {current}"
+            )
+        else:
+            value = best
+            winner = next(p for p in proposals if p.desired == best)
+            if best > current:
+                reason = Reason.SCALE_UP
+            elif best < current:
+                reason = Reason.SCALE_DOWN
+            else:
+                reason = winner.reason if winner.reason is Reason.WITHIN_TOLERANCE else Reason.NO_CHANGE
+            message = f"{winner.signal} proposes {best} ({winner.message})"
+    failing = [
+        p
+        for p in proposals
+        if p.status in _FAILED and fallback_active(p.failures, fallback.failure_threshold)
+    ]
+    if failing:
+        target = fallback_replicas(fallback.behavior, fallback.replicas, current)
+        if target > value:
+            names = ", ".join(p.signal for p in failing)
+            message = (
+                f"{names} failed more than {fallback.failure_threshold} times in a row: fallback to {target}"
+            )
+            return StepOutcome(Step.COMBINE, target, Reason.FALLBACK, message)
+    return StepOutcome(Step.COMBINE, value, reason, message)

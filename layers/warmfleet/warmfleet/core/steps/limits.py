@@ -1,0 +1,47 @@
+"""Step 6: alarm steps and the schedule floor raise the number, the schedule ceiling caps it.
+
+It runs after the behaviour, so an alarm step applies at once (no rate limit
+delays it) and a stabilization window never holds the number above a ceiling.
+An alarm step's floor is fixed when the alarm is first seen in ALARM (capacity
+then plus the step) and kept in the history while it stays in ALARM, so a long
+alarm does not compound its step on every call.
+"""
+
+from __future__ import annotations
+
+import math
+
+from warmfleet.core.decision import StepOutcome
+from warmfleet.core.inputs import DecisionInputs
+from warmfleet.core.policy import Policy
+from warmfleet.core.reasons import Reason, Step
+
+
+def alarm_floors(policy: Policy, inputs: DecisionInputs, previous: dict[str, int] | None) -> dict[str, int]:
+    """The floor of each alarm step whose alarm is in ALARM now (unknown alarm names are ignored)."""
+    current = inputs.group.desired_capacity
+    floors: dict[str, int] = {}
+    previous = previous or {}
+    for step in policy.alarm_steps:
+        if step.alarm_name in inputs.active_alarms:
+            added = max(step.add_instances, math.ceil(current * step.add_percent / 100))
+            floors[step.alarm_name] = previous.get(step.alarm_name, current + added)
+    return floors
+
+
+def limits(value: int, floors: dict[str, int], inputs: DecisionInputs) -> StepOutcome:
+    """Step 6 (see the module doc)."""
+    result, reason, notes = value, Reason.NO_CHANGE, []
+    if floors:
+        name, floor = max(floors.items(), key=lambda item: item[1])
+        if floor > result:
+            result, reason = floor, Reason.ALARM_STEP
+            notes.append(f"alarm {name} raises to {floor}")
+    if inputs.schedule_floor is not None and inputs.schedule_floor > result:
+        result, reason = inputs.schedule_floor, Reason.SCHEDULE_FLOOR
+        notes.append(f"schedule floor raises to {result}")
+    if inputs.schedule_ceiling is not None and inputs.schedule_ceiling < result:
+        result, reason = inputs.schedule_ceiling, Reason.SCHEDULE_CEILING
+        notes.append(f"schedule ceiling caps at {result}")
+    message = "; ".join(notes) if notes else "no alarm step, floor or ceiling applies"
+    return StepOutcome(Step.LIMITS, result, reason, message)

@@ -1,0 +1,157 @@
+"""Step 1: one proposal per signal, in instances that serve.
+
+Per-instance averages use the HPA ratio ``ceil(ready * value / target)`` with the
+tolerance band, and the HPA's unready rule for warming instances (they count as
+idle on a scale-up, so capacity already coming is not bought twice). Totals use
+``ceil(total / target)`` like KEDA's SQS scaler, inside the tolerance of the
+current count, and propose 0 while at or below the activation threshold. A
+missing or stale reading makes no proposal and counts as a failure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from warmfleet.core.decision import Capacity, Proposal, StepOutcome
+from warmfleet.core.inputs import SignalReading
+from warmfleet.core.policy import Policy, SignalKind, SignalPolicy
+from warmfleet.core.reasons import Reason, SignalStatus, Step
+from warmfleet.core.rules.activation import average_value_replicas, is_active
+from warmfleet.core.rules.fallback import next_failure_count
+from warmfleet.core.rules.replica_ratio import gap_filled_replicas, needs_gap_filling, plain_ratio_replicas
+
+
+def _invalid(
+    signal: SignalPolicy,
+    status: SignalStatus,
+    *,
+    reason: Reason,
+    failures: int,
+    value: float | None,
+    message: str,
+) -> Proposal:
+    return Proposal(signal.name, signal.kind, status, value, None, None, None, failures, reason, message)
+
+
+def _direction(replicas: int, current: int) -> Reason:
+    if replicas > current:
+        return Reason.SCALE_UP
+    if replicas < current:
+        return Reason.SCALE_DOWN
+    return Reason.NO_CHANGE
+
+
+def propose_signal(
+    signal: SignalPolicy,
+    reading: SignalReading | None,
+    capacity: Capacity,
+    previous_failures: int,
+    now: float,
+) -> Proposal:
+    """The proposal of one signal (see the module doc)."""
+    if reading is None or reading.value is None or reading.timestamp is None:
+        failures = next_failure_count(previous_failures, failed=True)
+        return _invalid(
+            signal,
+            SignalStatus.MISSING,
+            reason=Reason.SIGNAL_MISSING,
+            failures=failures,
+            value=None,
+            message="no reading",
+        )
+    value = reading.value
+    age = now - reading.timestamp.timestamp()
+    if age > signal.staleness_seconds:
+        failures = next_failure_count(previous_failures, failed=True)
+        message = f"reading is {age:.0f} s old, over the {signal.staleness_seconds:.0f} s limit"
+        return _invalid(
+            signal,
+            SignalStatus.STALE,
+            reason=Reason.SIGNAL_STALE,
+            failures=failures,
+            value=value,
+            message=message,
+        )
+    current = capacity.counted
+    tolerance = signal.tolerance
+    if signal.kind is SignalKind.TOTAL:
+        ratio = value / (signal.target * current) if current else None
+        if not is_active(value, signal.activation_threshold):
+            message = f"total {value:g} is not above the activation threshold {signal.activation_threshold:g}"
+            return Proposal(
+                signal.name,
+                signal.kind,
+                SignalStatus.VALID,
+                value,
+                ratio,
+                0,
+                None,
+                0,
+                Reason.INACTIVE,
+                message,
+            )
+        replicas = average_value_replicas(value, signal.target, current, tolerance)
+        held = replicas == current and ratio is not None and tolerance.within(ratio)
+        message = f"total {value:g} / {signal.target:g} per instance"
+    else:
+        ready = capacity.ready
+        if ready == 0:
+            return _invalid(
+                signal,
+                SignalStatus.NO_READY_INSTANCES,
+                reason=Reason.NO_READY_INSTANCES,
+                failures=previous_failures,
+                value=value,
+                message="no ready instance to average over",
+            )
+        ratio = value / signal.target
+        unready = capacity.warming + capacity.unseen
+        if needs_gap_filling(ratio, unready, 0):
+            new_ratio = value * ready / (signal.target * (ready + unready))
+            replicas = gap_filled_replicas(current, ratio, new_ratio, ready + unready, tolerance)
+            held = replicas == current
+            message = f"average {value:g} over {ready} ready, {unready} warming count as idle"
+            if held:
+                reason = Reason.WITHIN_TOLERANCE if tolerance.within(new_ratio) else Reason.WARMING_COUNTED
+                return Proposal(
+                    signal.name,
+                    signal.kind,
+                    SignalStatus.VALID,
+                    value,
+                    ratio,
+                    replicas,
+                    None,
+                    0,
+                    reason,
+                    message,
+                )
+        else:
+            replicas = plain_ratio_replicas(current, ratio, ready, tolerance)
+            held = replicas == current and tolerance.within(ratio)
+            message = f"average {value:g} over {ready} ready instances, target {signal.target:g}"
+    reason = Reason.WITHIN_TOLERANCE if held else _direction(replicas, current)
+    return Proposal(
+        signal.name, signal.kind, SignalStatus.VALID, value, ratio, replicas, None, 0, reason, message
+    )
+
+
+def propose(
+    policy: Policy,
+    readings: Mapping[str, SignalReading],
+    capacity: Capacity,
+    failures: Mapping[str, int],
+    now: float,
+) -> tuple[tuple[Proposal, ...], StepOutcome]:
+    """Step 1: every signal's proposal; the outcome's value is the highest proposal (serving instances)."""
+    proposals = tuple(
+        propose_signal(signal, readings.get(signal.name), capacity, failures.get(signal.name, 0), now)
+        for signal in policy.signals
+    )
+    valid = [p.replicas for p in proposals if p.replicas is not None]
+    invalid = len(proposals) - len(valid)
+    value = max(valid) if valid else capacity.counted
+    message = f"{len(valid)} valid proposals, highest {value}" if valid else "no valid proposal"
+    if invalid:
+        message += f"; {invalid} signals missing, stale or without ready instances"
+    reason = _direction(value, capacity.counted) if valid else Reason.NO_VALID_SIGNAL
+    return proposals, StepOutcome(Step.PROPOSALS, value, reason, message)
