@@ -22,7 +22,8 @@ from warmfleet.core.peers.keda_fallback import (
     HealthStatus,
     ScalingModifiersSpec,
 )
-from warmfleet.core.peers.keda_formula import Value, compile_formula
+from warmfleet.core.peers.keda_formula import compile_formula
+from warmfleet.core.peers.keda_formula_syntax import Value
 from warmfleet.core.rules.fallback import fallback_active
 
 
