@@ -64,8 +64,6 @@ class QueueWorker:
     def __init__(
         self, settings: WorkerSettings, sqs: SQSClient, results: ResultStore, server: ServerClient
     ) -> None:
-        if settings.concurrency < 1 or settings.visibility_timeout < 3:
-            raise ValueError("concurrency must be >= 1 and visibility_timeout >= 3 seconds")
         self.settings = settings
         self._sqs = sqs
         self._results = results
@@ -184,7 +182,7 @@ class QueueWorker:
             why = f"poison message (malformed: {error.error_count()} error(s): {error.errors()[0]['msg']})"
             self._finish(held, visibility=self.settings.retry_delay, why=why)
             return
-        target = message.result_target or self.settings.default_target
+        target = message.result_target or self.settings.default_target(message.request_id)
         if target is None:
             why = "poison message (no resultTarget and the worker has no default)"
             self._finish(held, visibility=self.settings.retry_delay, why=why)

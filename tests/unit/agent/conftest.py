@@ -1,22 +1,25 @@
-"""Shared helpers for the agent's and the queue worker's unit tests: fixture files, nothing else."""
+"""Fixture loaders for the agent's and the queue worker's unit tests.
+
+Queue messages come from `events/queue/` through the suite's `load_event`; the Prometheus scrapes the
+agent parses are text, not events, so they sit beside these tests in `fixtures/`.
+"""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[3]
-QUEUE_EVENTS = REPO / "events" / "queue"
+from tests.conftest import load_event
+
 PROMETHEUS_FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
 @pytest.fixture
 def queue_event() -> Any:
     def load(name: str) -> Any:
-        return json.loads((QUEUE_EVENTS / name).read_text())
+        return load_event(f"queue/{name}")
 
     return load
 
