@@ -184,8 +184,16 @@ class ScheduledCapacity(_Frozen):
         return self
 
 
+def _default_signals() -> tuple[SignalPolicy, ...]:
+    # In-flight requests are the one signal every instance publishes (GPU metrics are absent on CPU
+    # instances, a queue may not exist), and a signal that is never read would block every scale-in.
+    return (SignalPolicy(name="InFlightRequests", kind=SignalKind.AVERAGE, target=4.0),)
+
+
 class Policy(_Frozen):
     """The whole scaling policy of one group.
+
+    ``Policy()`` (an empty document) scales on ``InFlightRequests``, 4 per instance.
 
     Examples
     --------
@@ -194,7 +202,7 @@ class Policy(_Frozen):
     (300, 900.0)
     """
 
-    signals: tuple[SignalPolicy, ...] = Field(min_length=1)
+    signals: tuple[SignalPolicy, ...] = Field(default_factory=_default_signals, min_length=1)
     behavior: Behavior = Field(default_factory=Behavior)
     panic: PanicPolicy = Field(default_factory=PanicPolicy)
     fallback: FallbackPolicy = Field(default_factory=FallbackPolicy)
