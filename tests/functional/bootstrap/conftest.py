@@ -1,0 +1,189 @@
+"""Fixtures for the publisher and bootstrap tests: a published version on the suite's moto server.
+
+`published` publishes one version once per module (a small model, a few server settings) for a stack of
+its own; `Stack.copy_version_to` gives another test stack the same version's parameters without publishing
+again. The bootstrap runs as the real script in a subprocess, with the AWS CLI pointed at moto through
+`AWS_ENDPOINT_URL`, an install root under `tmp_path`, and the suite's own environment (`--reuse-venv`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from warmfleet_inference.model_factory import ModelSpec, write_model
+from warmfleet_inference.publish import PublishRequest, PublishResult, ServerSettings, publish
+
+from tests.conftest import ROOT
+
+BOOTSTRAP = ROOT / "inference" / "bootstrap.sh"
+VENV = Path(sys.executable).parent.parent
+INSTANCE_ID = "i-0123456789abcdef0"
+VERSION = "2026-11-27.1"
+
+
+def wait_until(predicate: Callable[[], Any], timeout: float, what: str) -> Any:
+    """Poll `predicate` until it is truthy; fail the test naming `what` after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.1)
+    pytest.fail(f"timed out after {timeout}s waiting for {what}")
+
+
+@dataclass
+class Stack:
+    """One test stack: its name, bucket and clients on the moto server."""
+
+    endpoint: str
+    name: str
+    bucket: str
+    clients: dict[str, Any] = field(default_factory=dict)
+
+    def client(self, service: str) -> Any:
+        if service not in self.clients:
+            self.clients[service] = boto3.client(service, endpoint_url=self.endpoint)  # type: ignore[call-overload]
+        return self.clients[service]
+
+    def put_parameters(self, **values: str) -> None:
+        """Write stack-level parameters the way the template does (`group_name` -> `group-name`)."""
+        for key, value in values.items():
+            name = f"/warmfleet/{self.name}/{key.replace('_', '-')}"
+            self.client("ssm").put_parameter(Name=name, Value=value, Type="String", Overwrite=True)
+
+    def parameters(self, path: str = "") -> dict[str, str]:
+        pages = self.client("ssm").get_paginator("get_parameters_by_path")
+        found: dict[str, str] = {}
+        for page in pages.paginate(Path=f"/warmfleet/{self.name}{path}", Recursive=True):
+            found |= {p["Name"]: p["Value"] for p in page["Parameters"]}
+        return found
+
+    def copy_version_to(self, other: Stack, version: str = VERSION) -> None:
+        """Give `other` this stack's parameters of `version`, as if it had been published for it too."""
+        prefix = f"/warmfleet/{self.name}/versions/{version}/"
+        for name, value in self.parameters(f"/versions/{version}").items():
+            target = f"/warmfleet/{other.name}/versions/{version}/{name.removeprefix(prefix)}"
+            other.client("ssm").put_parameter(Name=target, Value=value, Type="String", Overwrite=True)
+
+    def sibling(self) -> Stack:
+        """Another stack on the same server and bucket."""
+        return Stack(self.endpoint, f"wf{uuid.uuid4().hex[:10]}", self.bucket, self.clients)
+
+    def env(self, path_prefix: Path | None = None) -> dict[str, str]:
+        env = dict(os.environ, AWS_ENDPOINT_URL=self.endpoint)
+        if path_prefix is not None:
+            env["PATH"] = f"{path_prefix}{os.pathsep}{env['PATH']}"
+        return env
+
+    def catch_instance_events(self, group: str) -> Callable[[], list[dict[str, Any]]]:
+        """Route this group's instance events to a queue, as production routes them to the lifecycle fn."""
+        sqs, events = self.client("sqs"), self.client("events")
+        url = sqs.create_queue(QueueName=f"{group}-events")["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        pattern = {"source": ["warmfleet.instance"], "detail": {"autoScalingGroupName": [group]}}
+        events.put_rule(Name=f"{group}-events", EventPattern=json.dumps(pattern))
+        events.put_targets(Rule=f"{group}-events", Targets=[{"Id": "catcher", "Arn": arn}])
+        seen: list[dict[str, Any]] = []
+
+        def collect() -> list[dict[str, Any]]:
+            for message in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
+                seen.append(json.loads(message["Body"]))
+                sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+            return seen
+
+        return collect
+
+
+@pytest.fixture(scope="module")
+def aws_cli() -> str:
+    """The AWS CLI the bootstrap uses (the instance AMI ships it; pyenv provides it here)."""
+    found = shutil.which("aws")
+    if found is None:
+        pytest.skip("the AWS CLI (`aws`) is not on the PATH; the bootstrap reads SSM and S3 with it")
+    return found
+
+
+@pytest.fixture(scope="module")
+def stack(moto_server: str) -> Stack:
+    created = Stack(moto_server, f"wf{uuid.uuid4().hex[:10]}", f"artifacts-{uuid.uuid4().hex[:12]}")
+    created.client("s3").create_bucket(Bucket=created.bucket)
+    return created
+
+
+@pytest.fixture(scope="module")
+def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small real ONNX model, so the server loads and warms it in a moment."""
+    path = tmp_path_factory.mktemp("model") / "tiny-mlp.onnx"
+    write_model(path, ModelSpec(input_dim=8, hidden_dim=16, layers=2, output_dim=4))
+    return path
+
+
+@pytest.fixture(scope="module")
+def published(stack: Stack, tiny_model: Path) -> PublishResult:
+    request = PublishRequest(
+        bucket=stack.bucket,
+        version=VERSION,
+        stack_name=stack.name,
+        model=tiny_model,
+        server=ServerSettings(max_batch_size=8, warmup_iterations=2, warmup_batch_sizes="1,4"),
+    )
+    return publish(request, stack.client("s3"), stack.client("ssm"))
+
+
+def run_bootstrap(
+    stack: Stack, root: Path, *args: str, path_prefix: Path | None = None, timeout: float = 180
+) -> subprocess.CompletedProcess[str]:
+    """Run the real bootstrap script for `stack` into `root`; region given, instance id from `args`/IMDS."""
+    command = [
+        "bash",
+        str(BOOTSTRAP),
+        "--stack-name",
+        stack.name,
+        "--root",
+        str(root),
+        "--region",
+        "us-east-1",
+    ]
+    command += ["--python", sys.executable, *args]
+    return subprocess.run(
+        command,
+        env=stack.env(path_prefix),
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def recording_command(directory: Path, name: str) -> Path:
+    """A stand-in `name` on PATH that appends its arguments (one line, JSON) to `directory/name.calls`."""
+    directory.mkdir(parents=True, exist_ok=True)
+    script = directory / name
+    log = directory / f"{name}.calls"
+    script.write_text(
+        "#!/usr/bin/env bash\n"
+        f"{sys.executable} -c 'import json, sys; print(json.dumps(sys.argv[1:]))' \"$@\" >> {log}\n"
+        # `docker login --password-stdin` reads the password from a pipe; nothing else reads stdin.
+        'case " $* " in *" --password-stdin "*) cat > /dev/null ;; esac\n',
+        encoding="utf-8",
+    )
+    script.chmod(0o755)
+    return log
+
+
+def read_calls(log: Path) -> list[list[str]]:
+    return [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
