@@ -132,11 +132,11 @@ def test_warming_past_budget_stops_counting() -> None:
 def test_occupying_instances_raise_every_proposal() -> None:
     # GIVEN 2 ready instances and 2 that occupy the group without serving
     capacity = capacity_of(4, ready=2, stuck=1, unhealthy=1)
+    # WHEN a signal proposes and step 2 accounts for the group
     proposal = propose_signal(GPU, reading("gpu", 100.0), capacity, 0, T)
-    # WHEN step 2 accounts for them
-    (adjusted,), outcome = account_warming((proposal,), capacity)
+    outcome = account_warming(capacity)
     # THEN the desired capacity adds them on top of the 4 serving instances wanted
-    assert (adjusted.replicas, adjusted.desired, outcome.value) == (4, 6, 4)
+    assert (proposal.replicas, proposal.desired, outcome.value) == (4, 6, 4)
 
 
 def _proposal(

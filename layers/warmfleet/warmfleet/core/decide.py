@@ -103,7 +103,7 @@ def decide(
 
     capacity = count_capacity(inputs, policy.warmup_budget_seconds, now_ts)
     proposals, s1 = propose(policy, readings, capacity, history.signal_failures, now_ts)
-    proposals, s2 = account_warming(proposals, capacity)
+    s2 = account_warming(capacity)
     s3 = combine(proposals, current, policy.fallback)
     panic_wants = panic_proposal(policy, valid_readings(proposals, readings), capacity)
     panic_state, s4 = panic(

@@ -1,22 +1,26 @@
-"""What ``decide()`` returns: the number, why, every proposal and step, and the next history."""
+"""What ``decide()`` returns: the number, why, every proposal and step, and the next history.
+
+The per-signal and per-step records are typed ``NamedTuple``s (immutable like a
+frozen dataclass, and built several times per decision at a fraction of the
+cost); the decision itself is a frozen dataclass.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from warmfleet.core.history import History
 from warmfleet.core.policy import SignalKind
 from warmfleet.core.reasons import Reason, SignalStatus, Step
 
 
-@dataclass(frozen=True, slots=True)
-class Proposal:
+class Proposal(NamedTuple):
     """One signal's proposal; ``replicas`` is None when the signal could not propose.
 
     ``replicas`` is in instances that serve (step 1); ``desired`` adds the
-    instances that occupy the group without serving (step 2), so it compares with
-    the group's desired capacity.
+    instances that occupy the group without serving (step 2's rule), so it
+    compares with the group's desired capacity.
     """
 
     signal: str
@@ -46,8 +50,7 @@ class Proposal:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class StepOutcome:
+class StepOutcome(NamedTuple):
     """The number one step produced, and why."""
 
     step: Step
@@ -65,8 +68,7 @@ class StepOutcome:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class Capacity:
+class Capacity(NamedTuple):
     """How the group's instances count (step 2).
 
     ``counted`` (ready + warming + unseen) is the capacity already bought;

@@ -1,8 +1,9 @@
 """The seven steps of ``decide()``, one small pure function each, in pipeline order.
 
 1. :func:`.proposals.propose` - a proposal per signal (HPA ratio or KEDA-style total).
-2. :func:`.warming.account_warming` - warming capacity counts; instances that
-   occupy the group without serving are added on top.
+2. :func:`.warming.account_warming` - warming capacity counts (as idle on a
+   scale-up, inside step 1's ratio); instances that occupy the group without
+   serving are added on top of every proposal.
 3. :func:`.combine.combine` - the max of valid proposals; invalid signals never
    cause a scale-in; the fallback holds or raises.
 4. :func:`.panic.panic` - Knative panic mode.

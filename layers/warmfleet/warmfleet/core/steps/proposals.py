@@ -77,22 +77,13 @@ def propose_signal(
     if signal.kind is SignalKind.TOTAL:
         ratio = value / (signal.target * current) if current else None
         if not is_active(value, signal.activation_threshold):
+            replicas, reason = 0, Reason.INACTIVE
             message = f"total {value:g} is not above the activation threshold {signal.activation_threshold:g}"
-            return Proposal(
-                signal.name,
-                signal.kind,
-                SignalStatus.VALID,
-                value,
-                ratio,
-                0,
-                None,
-                0,
-                Reason.INACTIVE,
-                message,
-            )
-        replicas = average_value_replicas(value, signal.target, current, tolerance)
-        held = replicas == current and ratio is not None and tolerance.within(ratio)
-        message = f"total {value:g} / {signal.target:g} per instance"
+        else:
+            replicas = average_value_replicas(value, signal.target, current, tolerance)
+            held = replicas == current and ratio is not None and tolerance.within(ratio)
+            reason = Reason.WITHIN_TOLERANCE if held else _direction(replicas, current)
+            message = f"total {value:g} / {signal.target:g} per instance"
     else:
         ready = capacity.ready
         if ready == 0:
@@ -109,29 +100,22 @@ def propose_signal(
         if needs_gap_filling(ratio, unready, 0):
             new_ratio = value * ready / (signal.target * (ready + unready))
             replicas = gap_filled_replicas(current, ratio, new_ratio, ready + unready, tolerance)
-            held = replicas == current
             message = f"average {value:g} over {ready} ready, {unready} warming count as idle"
-            if held:
-                reason = Reason.WITHIN_TOLERANCE if tolerance.within(new_ratio) else Reason.WARMING_COUNTED
-                return Proposal(
-                    signal.name,
-                    signal.kind,
-                    SignalStatus.VALID,
-                    value,
-                    ratio,
-                    replicas,
-                    None,
-                    0,
-                    reason,
-                    message,
-                )
+            if replicas != current:
+                reason = _direction(replicas, current)
+            elif tolerance.within(new_ratio):
+                reason = Reason.WITHIN_TOLERANCE
+            else:
+                reason = Reason.WARMING_COUNTED
         else:
             replicas = plain_ratio_replicas(current, ratio, ready, tolerance)
             held = replicas == current and tolerance.within(ratio)
+            reason = Reason.WITHIN_TOLERANCE if held else _direction(replicas, current)
             message = f"average {value:g} over {ready} ready instances, target {signal.target:g}"
-    reason = Reason.WITHIN_TOLERANCE if held else _direction(replicas, current)
+    # Step 2's accounting: instances that occupy the group without serving are added on top.
+    desired = replicas + capacity.occupying
     return Proposal(
-        signal.name, signal.kind, SignalStatus.VALID, value, ratio, replicas, None, 0, reason, message
+        signal.name, signal.kind, SignalStatus.VALID, value, ratio, replicas, desired, 0, reason, message
     )
 
 

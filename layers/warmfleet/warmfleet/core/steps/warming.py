@@ -12,9 +12,7 @@ Standby and warm-pool instances are outside the desired capacity.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
-from warmfleet.core.decision import Capacity, Proposal, StepOutcome
+from warmfleet.core.decision import Capacity, StepOutcome
 from warmfleet.core.inputs import LAUNCHING_STATES, DecisionInputs, LifecycleState
 from warmfleet.core.reasons import Reason, Step
 
@@ -33,24 +31,31 @@ _LEAVING = frozenset(
 def count_capacity(inputs: DecisionInputs, warmup_budget_seconds: float, now: float) -> Capacity:
     """Count the group's instances by how they serve (see the module doc)."""
     ready = warming = stuck = unhealthy = standby = terminating = protected = 0
+    in_service, launching, standing_by, leaving = (
+        LifecycleState.IN_SERVICE,
+        LAUNCHING_STATES,
+        _STANDBY,
+        _LEAVING,
+    )
+    launched_after = now - warmup_budget_seconds
     for instance in inputs.instances:
         state = instance.lifecycle_state
-        if state is LifecycleState.IN_SERVICE:
+        if state is in_service:
             if instance.healthy:
                 ready += 1
             else:
                 unhealthy += 1
-        elif state in LAUNCHING_STATES:
+        elif state in launching:
             if not instance.healthy:
                 unhealthy += 1
-            elif now - instance.launch_time.timestamp() <= warmup_budget_seconds:
+            elif instance.launch_time.timestamp() >= launched_after:
                 warming += 1
             else:
                 stuck += 1
-        elif state in _STANDBY:
+        elif state in standing_by:
             standby += 1
             continue
-        elif state in _LEAVING:
+        elif state in leaving:
             terminating += 1
             continue
         else:  # warm pool, quarantined, detached: not part of the desired capacity
@@ -71,14 +76,14 @@ def count_capacity(inputs: DecisionInputs, warmup_budget_seconds: float, now: fl
     )
 
 
-def account_warming(
-    proposals: tuple[Proposal, ...], capacity: Capacity
-) -> tuple[tuple[Proposal, ...], StepOutcome]:
-    """Turn each proposal (serving instances) into a desired capacity: add what occupies, not serving."""
+def account_warming(capacity: Capacity) -> StepOutcome:
+    """Step 2's outcome: what counts as capacity, and what is added on top of every proposal.
+
+    Step 1 already applied both rules to each proposal (warming instances count as
+    idle on a scale-up; ``Proposal.desired`` adds the occupying instances), so
+    each proposal is built once.
+    """
     occupying = capacity.occupying
-    adjusted = tuple(
-        replace(p, desired=p.replicas + occupying) if p.replicas is not None else p for p in proposals
-    )
     message = (
         f"{capacity.ready} ready and {capacity.warming + capacity.unseen} warming count as "
         f"{capacity.counted} instances of capacity"
@@ -88,4 +93,4 @@ def account_warming(
             f"; {capacity.stuck} launches past the warm-up budget and {capacity.unhealthy} unhealthy "
             f"instances do not count and are added on top"
         )
-    return adjusted, StepOutcome(Step.WARMING, capacity.counted + occupying, Reason.WARMING_COUNTED, message)
+    return StepOutcome(Step.WARMING, capacity.counted + occupying, Reason.WARMING_COUNTED, message)
