@@ -124,10 +124,8 @@ def main() -> None:
         inputs, history = build_inputs(size), full_history(size)
         decision = decide(inputs, POLICY, history, now=NOW)
         assert decision.history.size > 0
-        base = rate(lambda inputs=inputs: baseline(inputs, POLICY), args.seconds)
-        ours = rate(
-            lambda inputs=inputs, history=history: decide(inputs, POLICY, history, now=NOW), args.seconds
-        )
+        base = rate(partial(baseline, inputs, POLICY), args.seconds)
+        ours = rate(partial(decide, inputs, POLICY, history, now=NOW), args.seconds)
         met = "yes" if ours >= goal else "NO"
         print(f"{size:>9}  {base:>12,.0f}  {ours:>12,.0f}  {ours / base:>7.2f}  {goal:>8,}  {met}")
 
