@@ -95,14 +95,17 @@ def fetch_artifact(
     expected = parse_checksum(sha256, "--sha256") if sha256 is not None else None
     if not uri.startswith("s3://"):
         return _verify_local(uri, expected)
-    client = s3_client if s3_client is not None else _default_s3_client()
     bucket, key = split_s3_uri(uri)
+    # The client is made only when S3 must be asked: a warm-pool restart given --sha256 never touches it.
+    client = s3_client
     if expected is None:
+        client = client or _default_s3_client()
         expected = parse_checksum(_read_s3_text(client, bucket, key + CHECKSUM_SUFFIX), uri + CHECKSUM_SUFFIX)
     target = cache_dir / expected / PurePosixPath(key).name
     if target.is_file() and sha256_of_file(target) == expected:
         LOGGER.info("artifact %s found in the cache at %s; no download", uri, target)
         return Artifact(uri=uri, path=target, sha256=expected, downloaded=False)
+    client = client or _default_s3_client()
     target.parent.mkdir(parents=True, exist_ok=True)
     LOGGER.info("downloading %s to %s", uri, target)
     fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=".download-")

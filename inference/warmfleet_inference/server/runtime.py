@@ -80,7 +80,7 @@ class ServerRuntime:
         self.model: LoadedModel | None = None
         self.batcher: MicroBatcher | None = None
         self.exit_code = 0
-        self.request_exit: Callable[[], None] = lambda: None
+        self.request_exit: Callable[[bool], None] = lambda _force: None
         self._started_at = started_at
         self._loop: asyncio.AbstractEventLoop | None = None
         self._idle = asyncio.Event()
@@ -164,7 +164,8 @@ class ServerRuntime:
             )
         else:
             LOGGER.info("drained in %.2f s; exiting", time.monotonic() - started)
-        self.request_exit()
+        # Forced after a timeout: the requests still held would otherwise keep uvicorn waiting for them.
+        self.request_exit(self.exit_code != 0)
 
     async def _wait_idle(self) -> None:
         while self.metrics.inflight > 0:

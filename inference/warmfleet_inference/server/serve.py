@@ -49,8 +49,9 @@ def serve(config: ServerConfig, started_at: float) -> int:
     )
     server = DrainingServer(uvicorn_config, runtime)
 
-    def request_exit() -> None:
+    def request_exit(force: bool) -> None:
         server.should_exit = True
+        server.force_exit = force
 
     runtime.request_exit = request_exit
     server.run()
