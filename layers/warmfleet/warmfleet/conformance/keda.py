@@ -18,7 +18,6 @@ from typing import Any
 from warmfleet.core.peers import keda
 from warmfleet.core.peers.keda_executor import ANNOTATION_PREFIX
 from warmfleet.core.peers.keda_fallback import ConditionStatus
-from warmfleet.core.peers.keda_modifiers import metric_name_for_trigger
 
 FETCHED_METRIC = "some_metric_name"
 
@@ -48,10 +47,6 @@ def _health_dict(health: keda.HealthStatus | None) -> dict[str, Any] | None:
     return None if health is None else {"failures": health.failures, "status": health.status.value}
 
 
-def _milli(value: float) -> int:
-    return round(value * 1000)  # the peer's inputs are quantities: exact in milli units
-
-
 def sqs_get_metric(case: Mapping[str, Any]) -> dict[str, Any]:
     inputs = _inputs(case)
     try:
@@ -74,7 +69,8 @@ def _run_fallback(inputs: Mapping[str, Any], health: Mapping[str, keda.HealthSta
     scaler = inputs["scaler_result"]
     target = inputs["metric_target"]
     target_type = keda.TargetType(target.get("type", "AverageValue"))
-    target_value = target["value"] if target_type is keda.TargetType.VALUE else target["average_value"]
+    value_key = "value" if target_type is keda.TargetType.VALUE else "average_value"
+    target_value = target.get(value_key, target.get("value", target.get("average_value", 0)))
     modifiers = inputs.get("scaling_modifiers")
     condition = ConditionStatus(inputs.get("fallback_condition_before", "Unknown"))
     return keda.metrics_with_fallback(
@@ -134,18 +130,16 @@ def scaling_modifier_trigger_value(case: Mapping[str, Any]) -> dict[str, Any]:
 
 def scaling_modifiers_formula(case: Mapping[str, Any]) -> dict[str, Any]:
     inputs = _inputs(case)
-    formula = str(inputs["formula"])
-    metrics: list[keda.TriggerMetric] = []
-    for index, (trigger, value) in enumerate(inputs["trigger_values"].items()):
-        metric_name = metric_name_for_trigger(index, trigger)
-        pairs = keda.pair_trigger_and_metric(formula, metric_name, trigger)
-        # a failed trigger holds only the fallback placeholder (-1)
-        milli = _milli(-1.0) if value is None else _milli(float(value))
-        metrics.append(keda.TriggerMetric(metric_name, pairs[metric_name], milli))
-    modifiers = keda.ScalingModifiersSpec(formula=formula, target=str(inputs.get("target", "")))
-    health = {name: _health(entry) for name, entry in (inputs.get("health") or {}).items()}
-    composite = keda.composite_metric(
-        modifiers, metrics, fallback=_fallback(inputs.get("fallback")), health=health
+    target = str(inputs.get("target", ""))
+    modifiers = keda.ScalingModifiersSpec(formula=str(inputs["formula"]), target=target)
+    raw_values = inputs["trigger_values"].items()
+    values = [(trigger, None if value is None else float(value)) for trigger, value in raw_values]
+    composite = keda.composite_for_triggers(
+        modifiers,
+        values,
+        fallback=_fallback(inputs.get("fallback")),
+        health={name: _health(entry) for name, entry in (inputs.get("health") or {}).items()},
+        current_replicas=inputs.get("current_replicas"),
     )
     return {
         "composite_metric_name": composite.name,

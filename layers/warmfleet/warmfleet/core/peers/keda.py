@@ -32,6 +32,7 @@ from warmfleet.core.peers.keda_formula import Formula, compile_formula
 from warmfleet.core.peers.keda_modifiers import (
     CompositeMetric,
     TriggerMetric,
+    composite_for_triggers,
     composite_metric,
     handle_scaling_modifiers,
     pair_trigger_and_metric,
@@ -75,6 +76,7 @@ __all__ = [
     "TargetType",
     "TriggerMetric",
     "compile_formula",
+    "composite_for_triggers",
     "composite_metric",
     "handle_scaling_modifiers",
     "hpa_bounds",

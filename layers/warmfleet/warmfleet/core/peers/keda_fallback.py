@@ -181,7 +181,12 @@ def metrics_with_fallback(
         if not ready_replicas:
             return FallbackResult(None, None, FALLBACK_FAILED, updated, status_patched=changed)
         replicas /= ready_replicas
-    normalisation = target.value if modifiers is None else float(modifiers.target)
+    if modifiers is not None:
+        normalisation = float(modifiers.target)
+    elif target.type is TargetType.UTILIZATION:
+        normalisation = 0.0  # KEDA's switch only reads AverageValue and Value targets
+    else:
+        normalisation = target.value
     name = metric_name if modifiers is None else COMPOSITE_METRIC_NAME
     milli = int(normalisation * 1000 * replicas)  # Go's int64() truncates toward zero
     return FallbackResult(milli / 1000, name, None, updated, status_patched=changed, fallback_used=True)

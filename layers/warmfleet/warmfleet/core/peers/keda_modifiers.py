@@ -18,13 +18,14 @@ from dataclasses import dataclass
 
 from warmfleet.core.peers.keda_fallback import (
     COMPOSITE_METRIC_NAME,
+    PLACEHOLDER_VALUE,
     FallbackSpec,
     HealthStatus,
     ScalingModifiersSpec,
 )
 from warmfleet.core.peers.keda_formula import compile_formula
 from warmfleet.core.peers.keda_formula_syntax import Value
-from warmfleet.core.rules.fallback import fallback_active
+from warmfleet.core.rules.fallback import FallbackBehavior, fallback_active, fallback_replicas
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,3 +134,44 @@ def handle_scaling_modifiers(
     if fallback_active_metrics:
         return CompositeMetric(COMPOSITE_METRIC_NAME, fallback_active_metrics[0].value_milli)
     return composite_metric(modifiers, metrics, fallback=fallback, health=health)
+
+
+def milli_from_value(value: float) -> int:
+    """A scaler's plain value as a milli quantity, like KEDA's ``GenerateMetricInMili`` (truncating)."""
+    return int(value * 1000)
+
+
+def composite_for_triggers(
+    modifiers: ScalingModifiersSpec,
+    trigger_values: Sequence[tuple[str, float | None]],
+    *,
+    fallback: FallbackSpec | None = None,
+    health: Mapping[str, HealthStatus] | None = None,
+    current_replicas: int | None = None,
+) -> CompositeMetric:
+    """The scale handler's composite metric for triggers in ScaledObject order (``GetScaledObjectMetrics``).
+
+    A trigger value of None is a trigger whose scaler failed past its fallback threshold: with
+    ``behavior: scalingModifiers`` it holds the -1 placeholder (nil for ``??``); with another behaviour
+    the fallback's own metric (``target x R``) is active and becomes the composite.
+    """
+    metrics: list[TriggerMetric] = []
+    fallback_metrics: list[TriggerMetric] = []
+    for index, (trigger, value) in enumerate(trigger_values):
+        metric_name = metric_name_for_trigger(index, trigger)
+        paired = pair_trigger_and_metric(modifiers.formula, metric_name, trigger)[metric_name]
+        if value is not None:
+            metrics.append(TriggerMetric(metric_name, paired, milli_from_value(value)))
+        elif fallback is None:
+            return CompositeMetric(COMPOSITE_METRIC_NAME, None, f"trigger {trigger} failed, no fallback")
+        elif fallback.uses_scaling_modifiers:
+            metrics.append(TriggerMetric(metric_name, paired, milli_from_value(PLACEHOLDER_VALUE)))
+        else:
+            behavior = FallbackBehavior(fallback.behavior or FallbackBehavior.STATIC.value)
+            replicas = fallback_replicas(behavior, fallback.replicas, current_replicas or 0)
+            milli = int(float(modifiers.target) * 1000 * replicas)
+            fallback_metrics.append(TriggerMetric(COMPOSITE_METRIC_NAME, trigger, milli))
+    composite = handle_scaling_modifiers(
+        modifiers, metrics, fallback_active_metrics=fallback_metrics, fallback=fallback, health=health
+    )
+    return composite or CompositeMetric(COMPOSITE_METRIC_NAME, None, "no scaling-modifiers formula")
