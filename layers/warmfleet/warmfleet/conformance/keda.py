@@ -18,6 +18,7 @@ from typing import Any
 from warmfleet.core.peers import keda
 from warmfleet.core.peers.keda_executor import ANNOTATION_PREFIX
 from warmfleet.core.peers.keda_fallback import ConditionStatus
+from warmfleet.core.peers.keda_sqs import sqs_metric_name as sqs_metric_name_for
 
 FETCHED_METRIC = "some_metric_name"
 
@@ -57,6 +58,23 @@ def sqs_get_metric(case: Mapping[str, Any]) -> dict[str, Any]:
     if metric.error is not None:
         return {"error": True, "error_message": metric.error, "active": False}
     return {"metric_value": metric.value, "error": False, "active": metric.active}
+
+
+def sqs_metric_name(case: Mapping[str, Any]) -> dict[str, Any]:
+    inputs = _inputs(case)
+    metadata = keda.parse_sqs_metadata(inputs["trigger_metadata"], inputs.get("resolved_env"))
+    return {"metric_name": sqs_metric_name_for(int(inputs.get("trigger_index", 0)), metadata.queue_name)}
+
+
+def sqs_parse_metadata(case: Mapping[str, Any]) -> dict[str, Any]:
+    inputs = _inputs(case)
+    try:
+        keda.parse_sqs_metadata(
+            inputs["trigger_metadata"], inputs.get("resolved_env"), inputs.get("auth_params")
+        )
+    except ValueError as error:
+        return {"error": True, "error_message": str(error)}
+    return {"error": False}
 
 
 def sqs_process_attributes(case: Mapping[str, Any]) -> dict[str, Any]:
@@ -214,6 +232,8 @@ def scale_executor_ready_condition(case: Mapping[str, Any]) -> dict[str, Any]:
 KINDS: dict[str, Callable[[Mapping[str, Any]], dict[str, Any]]] = {
     "sqs_get_metric": sqs_get_metric,
     "sqs_process_attributes": sqs_process_attributes,
+    "sqs_metric_name": sqs_metric_name,
+    "sqs_parse_metadata": sqs_parse_metadata,
     "fallback": fallback,
     "fallback_condition": fallback_condition,
     "scaling_modifier_trigger_value": scaling_modifier_trigger_value,

@@ -99,6 +99,18 @@ def queue_name_from_url(queue_url: str) -> str:
     return parts[2]
 
 
+_NORMALIZED = str.maketrans({character: "-" for character in '/.:%()" <>|+[]'})
+
+
+def sqs_metric_name(trigger_index: int, queue_name: str) -> str:
+    """The HPA external metric name: ``s<index>-aws-sqs-<queue>``, normalised like KEDA's ``NormalizeString``.
+
+    >>> sqs_metric_name(1, "DeleteArtifactQ")
+    's1-aws-sqs-DeleteArtifactQ'
+    """
+    return f"s{trigger_index}-" + f"aws-sqs-{queue_name}".translate(_NORMALIZED)
+
+
 def _optional(metadata: Mapping[str, str], key: str) -> str | None:
     value = metadata.get(key)
     return value if value else None
