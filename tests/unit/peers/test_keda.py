@@ -18,7 +18,13 @@ from typing import Any
 import pytest
 from warmfleet.conformance.runner import run
 from warmfleet.core.peers import keda_formula_syntax
-from warmfleet.core.peers.keda import compile_formula, hpa_bounds
+from warmfleet.core.peers.keda import (
+    FallbackSpec,
+    compile_formula,
+    fallback_spec_valid,
+    hpa_bounds,
+    replica_bounds_valid,
+)
 from warmfleet.core.peers.keda_formula import FUNCTIONS
 
 VECTORS = Path(__file__).parent / "vectors"
@@ -83,3 +89,30 @@ def test_more_keda_vectors_pass() -> None:
     last = out.getvalue().splitlines()[-1]
     assert code == 0, out.getvalue()
     assert last.endswith(" passed, 0 failed, 0 skipped")
+
+
+@pytest.mark.parametrize(
+    ("minimum", "maximum", "idle", "valid"),
+    [
+        pytest.param(1, 5, None, True, id="no-idle"),
+        pytest.param(6, 5, None, False, id="min-above-max"),
+        pytest.param(2, 5, 0, True, id="idle-below-min"),
+        pytest.param(1, 5, 1, False, id="idle-equal-min"),
+    ],
+)
+def test_replica_bounds(minimum: int, maximum: int, idle: int | None, valid: bool) -> None:
+    assert replica_bounds_valid(minimum, maximum, idle) is valid
+
+
+@pytest.mark.parametrize(
+    ("threshold", "replicas", "triggers", "valid"),
+    [
+        pytest.param(3, 5, ["aws-sqs-queue"], True, id="event-trigger"),
+        pytest.param(-1, 5, ["aws-sqs-queue"], False, id="negative-threshold"),
+        pytest.param(3, -1, ["aws-sqs-queue"], False, id="negative-replicas"),
+        pytest.param(3, 5, ["cpu", "memory"], False, id="only-resource-triggers"),
+        pytest.param(3, 5, ["cpu", "prometheus"], True, id="one-external-trigger"),
+    ],
+)
+def test_fallback_spec(threshold: int, replicas: int, triggers: list[str], valid: bool) -> None:
+    assert fallback_spec_valid(FallbackSpec(threshold, replicas), triggers) is valid

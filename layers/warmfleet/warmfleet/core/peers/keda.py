@@ -16,6 +16,8 @@ with the bounds KEDA gives it (:func:`hpa_bounds`).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from warmfleet.core.peers.keda_executor import ScaledObjectSpec, ScaleResult, request_scale
 from warmfleet.core.peers.keda_fallback import (
     FallbackResult,
@@ -26,6 +28,7 @@ from warmfleet.core.peers.keda_fallback import (
     MetricTarget,
     ScalingModifiersSpec,
     TargetType,
+    has_valid_fallback,
     metrics_with_fallback,
 )
 from warmfleet.core.peers.keda_formula import Formula, compile_formula
@@ -59,6 +62,27 @@ def hpa_bounds(min_replica_count: int | None, max_replica_count: int | None) -> 
     return minimum, DEFAULT_MAX_REPLICA_COUNT if max_replica_count is None else max_replica_count
 
 
+def replica_bounds_valid(minimum: int, maximum: int, idle: int | None) -> bool:
+    """ScaledObject validation: ``min <= max``, and an idle count strictly below min.
+
+    >>> replica_bounds_valid(1, 5, 1), replica_bounds_valid(2, 5, 0)
+    (False, True)
+    """
+    if minimum > maximum:
+        return False
+    return idle is None or idle < minimum
+
+
+def fallback_spec_valid(
+    fallback: FallbackSpec, trigger_types: Sequence[str], modifiers: ScalingModifiersSpec | None = None
+) -> bool:
+    """Admission check of ``spec.fallback``: non-negative numbers, and (without modifiers) a trigger
+    other than cpu/memory, whose metrics the HPA reads directly so no fallback could apply."""
+    if not has_valid_fallback(fallback, modifiers):
+        return False
+    return modifiers is not None or any(kind not in {"cpu", "memory"} for kind in trigger_types)
+
+
 __all__ = [
     "CompositeMetric",
     "FallbackResult",
@@ -78,12 +102,14 @@ __all__ = [
     "compile_formula",
     "composite_for_triggers",
     "composite_metric",
+    "fallback_spec_valid",
     "handle_scaling_modifiers",
     "hpa_bounds",
     "metrics_with_fallback",
     "pair_trigger_and_metric",
     "parse_sqs_metadata",
     "queue_length_from_attributes",
+    "replica_bounds_valid",
     "request_scale",
     "sqs_metric_and_activity",
     "trigger_value",
