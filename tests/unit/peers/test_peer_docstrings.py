@@ -20,4 +20,5 @@ MODULES = [
 def test_docstring_examples(name: str) -> None:
     # GIVEN a peer module WHEN its docstring examples run THEN none fails
     result = doctest.testmod(importlib.import_module(name))
+    assert result.attempted > 0
     assert result.failed == 0

@@ -74,7 +74,11 @@ class MaxTimeWindow:
 
     @staticmethod
     def bucket(now: float, granularity: int = TICK_INTERVAL_SECONDS) -> int:
-        """``int(now.Unix()) / granularity`` with Go's integer division (truncating toward zero)."""
+        """``int(now.Unix()) / granularity`` with Go's integer division (truncating toward zero).
+
+        >>> MaxTimeWindow.bucket(5.5), MaxTimeWindow.bucket(-3.0)
+        (2, -1)
+        """
         unix = math.floor(now)
         quotient = abs(unix) // granularity
         return quotient if unix >= 0 else -quotient
