@@ -121,7 +121,11 @@ def build_warmup_failed_event(
 def build_drained_event(
     identity: InstanceIdentity, outcome: DrainOutcome, *, bus: str = "default"
 ) -> dict[str, Any]:
-    """`Instance Drained`: the instance holds no request and no message; it may be terminated."""
+    """`Instance Drained`: the instance holds no request and no message; it may be terminated.
+
+    `reason` is present only when the drain timeout cut work short, and says what in words; `cutShort`
+    says it in numbers.
+    """
     detail = identity.detail() | {
         "drainSeconds": round(max(outcome.drain_seconds, 0.0), 3),
         "trigger": outcome.trigger.value,
@@ -132,4 +136,9 @@ def build_drained_event(
             "heldMessages": outcome.cut_held_messages,
         },
     }
+    if outcome.timed_out:
+        detail["reason"] = (
+            f"drain timeout after {outcome.drain_seconds:.0f}s: {outcome.cut_in_flight_requests} request(s) "
+            f"still in flight, {outcome.cut_held_messages} queue message(s) returned to the queue"
+        )
     return _entry(InstanceEventType.DRAINED, detail, bus)

@@ -53,7 +53,7 @@ class _LoopbackServer:
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self._httpd.daemon_threads = True
         self.url = f"http://127.0.0.1:{self._httpd.server_address[1]}"
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.05,), daemon=True)
         self._thread.start()
         self._stopped = False
 
@@ -116,6 +116,7 @@ class FakeInferenceServer(_LoopbackServer):
         self.model = model
         self.state = state
         self.reason = ""
+        self.plain_readiness = False  # answer /ready like a bring-your-own server: status code only
         self.infer_delay = infer_delay
         self.warmup_seconds: float | None = 4.25
         self.inflight = 0
@@ -128,7 +129,9 @@ class FakeInferenceServer(_LoopbackServer):
 
     def handle_get(self, request: _Handler) -> None:
         if request.path == "/ready":
-            if self.state == "ready":
+            if self.plain_readiness:
+                request._reply(200 if self.state == "ready" else 503, "", "text/plain")
+            elif self.state == "ready":
                 request._reply(200, {"state": "ready"})
             else:
                 request._reply(503, {"state": self.state, "reason": self.reason})

@@ -256,3 +256,29 @@ def _results(aws: Aws, bucket: str) -> list[str]:
     listing = aws.s3.list_objects_v2(Bucket=bucket, Prefix="results/").get("Contents", [])
     documents = [aws.s3.get_object(Bucket=bucket, Key=item["Key"])["Body"].read() for item in listing]
     return [ResultDocument.model_validate_json(body).request_id for body in documents]
+
+
+def test_a_drain_timeout_hands_held_work_back_and_says_so(
+    aws: Aws, name: str, events: EventCatcher, server: FakeInferenceServer, imds: FakeImds, agents: Any
+) -> None:
+    # GIVEN an agent holding one request that takes far longer than the drain timeout
+    server.infer_delay = 3.0
+    queue_url = aws.queue(name)
+    aws.s3.create_bucket(Bucket=name)
+    aws.sqs.send_message(QueueUrl=queue_url, MessageBody=json.dumps(s3_request(name, "slow-1")))
+    running = agents(
+        *fast_options(name, server, imds), "--queue-url", queue_url, "--queue-wait-seconds", "1",
+        "--drain-timeout", "0.5",
+    )  # fmt: skip
+    wait_until(lambda: server.inflight == 1, 10, "the request to reach the server")
+    # WHEN the instance is terminated
+    imds.lifecycle_state = "Terminated"
+    drained = events.wait_for("Instance Drained")
+    # THEN the event says the drain timed out and what it cut short, in numbers and in words
+    detail = drained["detail"]
+    assert detail["timedOut"] is True
+    assert detail["cutShort"] == {"inFlightRequests": 1, "heldMessages": 1}
+    assert "drain timeout" in detail["reason"]
+    # AND the cut message is back on the queue for another instance, not lost
+    wait_until(lambda: aws.queue_depth(queue_url) == (1, 0), 5, "the message back on the queue")
+    wait_until(running.finished, 5, "the agent loop to end")

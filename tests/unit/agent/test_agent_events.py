@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 import pytest
+from warmfleet.models.instance import InstanceEvent
 from warmfleet_inference.agent.events import (
     EVENT_SOURCE,
     DrainOutcome,
@@ -69,6 +70,8 @@ REQUIRED = {
                 "timedOut": True,
                 "releasedMessages": 2,
                 "cutShort": {"inFlightRequests": 1, "heldMessages": 3},
+                "reason": "drain timeout after 300s: 1 request(s) still in flight, "
+                "3 queue message(s) returned to the queue",
             },
             id="drained-timed-out",
         ),
@@ -81,6 +84,46 @@ def test_event_shapes(entry: dict[str, Any], detail_type: InstanceEventType, ext
     assert entry["DetailType"] == detail_type.value
     assert entry["EventBusName"] == "default"
     assert json.loads(entry["Detail"]) == REQUIRED | extra
+
+
+def _as_delivered(entry: dict[str, Any]) -> dict[str, Any]:
+    """What EventBridge delivers for a PutEvents entry (the envelope the lifecycle function receives)."""
+    return {
+        "version": "0",
+        "id": "5b6c7d8e-9f0a-4b1c-8d2e-3f4a5b6c7d8e",
+        "detail-type": entry["DetailType"],
+        "source": entry["Source"],
+        "account": "123456789012",
+        "time": "2026-11-27T10:19:02Z",
+        "region": "us-east-1",
+        "resources": [],
+        "detail": json.loads(entry["Detail"]),
+    }
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        pytest.param(build_warm_event(IDENTITY, 41.25), id="warm"),
+        pytest.param(
+            build_warmup_failed_event(IDENTITY, WarmupFailureReason.SERVER_FAILED, "checksum mismatch", 3.0),
+            id="warmup-failed",
+        ),
+        pytest.param(build_drained_event(IDENTITY, DrainOutcome(5.0, DrainTrigger.SIGTERM)), id="drained"),
+        pytest.param(
+            build_drained_event(IDENTITY, DrainOutcome(300.0, DrainTrigger.SIGTERM, timed_out=True)),
+            id="drained-timed-out",
+        ),
+    ],
+)
+def test_the_lifecycle_function_parses_every_event_the_agent_builds(entry: dict[str, Any]) -> None:
+    # GIVEN an event as the agent builds it and EventBridge delivers it
+    # WHEN the lifecycle function's model parses it
+    event = InstanceEvent.model_validate(_as_delivered(entry))
+    # THEN it is accepted with the same type and identity: producer and consumer share one contract
+    assert event.detail_type.value == entry["DetailType"]
+    assert event.detail.instance_id == IDENTITY.instance_id
+    assert event.detail.model_version == IDENTITY.model_version
 
 
 def test_detail_types_are_the_contract_names() -> None:
