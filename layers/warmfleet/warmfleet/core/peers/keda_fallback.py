@@ -18,7 +18,12 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from warmfleet.core.peers.keda_sqs import parse_go_int64
-from warmfleet.core.rules.fallback import FallbackBehavior, fallback_active, fallback_replicas
+from warmfleet.core.rules.fallback import (
+    FallbackBehavior,
+    fallback_active,
+    fallback_replicas,
+    next_failure_count,
+)
 
 SCALING_MODIFIERS_BEHAVIOR = "scalingModifiers"
 COMPOSITE_METRIC_NAME = "composite-metric"
@@ -158,13 +163,14 @@ def metrics_with_fallback(
     if scaler_error is None:
         if fallback is None or not configured:
             return FallbackResult(scaler_value, metric_name, None, status, status_patched=False)
-        healthy = HealthStatus(0, HealthState.HAPPY)
+        previous = status.health.get(metric_name, HealthStatus(0, HealthState.HAPPY))
+        healthy = HealthStatus(next_failure_count(previous.failures, failed=False), HealthState.HAPPY)
         updated, changed = _with_entry(status, metric_name, healthy, fallback.failure_threshold)
         return FallbackResult(scaler_value, metric_name, None, updated, status_patched=changed)
     if fallback is None or not configured:
         return FallbackResult(None, None, scaler_error, status, status_patched=False)
     previous = status.health.get(metric_name, HealthStatus(0, HealthState.HAPPY))
-    failing = HealthStatus(previous.failures + 1, HealthState.FAILING)
+    failing = HealthStatus(next_failure_count(previous.failures, failed=True), HealthState.FAILING)
     updated, changed = _with_entry(status, metric_name, failing, fallback.failure_threshold)
     if not fallback_active(failing.failures, fallback.failure_threshold):
         return FallbackResult(None, None, scaler_error, updated, status_patched=changed)
