@@ -25,6 +25,35 @@ from warmfleet.core.peers.hpa import (
     resource_replicas,
     value_replicas,
 )
+from warmfleet.core.peers.hpa_controller import (
+    Behavior,
+    ControllerSettings,
+    Hpa,
+    MetricSpec,
+    ReconcileInputs,
+    TargetType,
+    convert_rules_legacy,
+    default_scale_down,
+    default_scale_up,
+    reconcile,
+)
+from warmfleet.core.rules.rate_limit import (
+    PolicyType,
+    RatePolicy,
+    ScaleEvent,
+    ScalingRules,
+    SelectPolicy,
+    rate_limit,
+    scale_down_limit,
+    scale_up_limit,
+)
+from warmfleet.core.rules.stabilization import (
+    Recommendation,
+    stabilize,
+    stabilize_legacy,
+    store_legacy,
+    store_replacing_oldest,
+)
 from warmfleet.core.rules.tolerance import Tolerance
 
 Case = Mapping[str, Any]
@@ -136,6 +165,178 @@ def _external(case: Case) -> int | Calculation:
     return external_usage(int(v) for v in case.get("metric_values_milli") or [])
 
 
+def rules_of(raw: Case | None, default: ScalingRules) -> ScalingRules:
+    """A rules object, defaulted per field (a side holding only ``tolerance`` keeps every default)."""
+    if raw is None:
+        return default
+    window = raw.get("stabilization_window_seconds")
+    policies = raw.get("policies")
+    return ScalingRules(
+        stabilization_window_seconds=default.stabilization_window_seconds if window is None else int(window),
+        select_policy=SelectPolicy(raw.get("select_policy") or "Max"),
+        policies=default.policies
+        if policies is None
+        else tuple(
+            RatePolicy(PolicyType(p["type"]), int(p["value"]), int(p["period_seconds"])) for p in policies
+        ),
+    )
+
+
+def events_of(raw: Any) -> tuple[ScaleEvent, ...]:
+    """``[{replica_change, age_seconds}]`` at ``now = 0``."""
+    return tuple(ScaleEvent(int(e["replica_change"]), -float(e["age_seconds"])) for e in raw or [])
+
+
+def recommendations_of(raw: Any) -> tuple[Recommendation, ...]:
+    """``[{replicas, age_seconds}]`` at ``now = 0``."""
+    return tuple(Recommendation(int(r["replicas"]), -float(r["age_seconds"])) for r in raw or [])
+
+
+def _rate_limit(case: Case) -> dict[str, Any]:
+    replicas, reason = rate_limit(
+        int(case["current_replicas"]),
+        int(case["prenormalized_desired_replicas"]),
+        min_replicas=int(case["min_replicas"]),
+        max_replicas=int(case["max_replicas"]),
+        scale_up=rules_of(case["scale_up_rules_effective"], default_scale_up()),
+        scale_down=rules_of(case["scale_down_rules_effective"], default_scale_down(300)),
+        up_events=events_of(case.get("scale_up_events")),
+        down_events=events_of(case.get("scale_down_events")),
+        now=0.0,
+    )
+    return {"replicas": replicas, "limiting_reason": str(reason)}
+
+
+def _limit(case: Case, up: bool) -> dict[str, Any]:
+    limit = scale_up_limit if up else scale_down_limit
+    value = limit(
+        int(case["current_replicas"]),
+        rules_of(case["rules"], default_scale_up() if up else default_scale_down(300)),
+        events_of(case.get("scale_up_events")),
+        events_of(case.get("scale_down_events")),
+        0.0,
+    )
+    return {"scale_up_limit" if up else "scale_down_limit": value}
+
+
+def _stabilization_with_behavior(case: Case) -> dict[str, Any]:
+    recs = recommendations_of(case["recommendations"])
+    desired = int(case["prenormalized_desired_replicas"])
+    up, down = (
+        float(case["scale_up_stabilization_window_seconds"]),
+        float(case["scale_down_stabilization_window_seconds"]),
+    )
+    result = stabilize(recs, int(case["current_replicas"]), desired, up_window=up, down_window=down, now=0.0)
+    stored = store_replacing_oldest(recs, desired, up, down, 0.0)
+    return {"stabilized_replicas": result, "stored_recommendations_after": [r.replicas for r in stored]}
+
+
+def _stabilization_legacy(case: Case) -> dict[str, Any]:
+    recs = recommendations_of(case["recommendations"])
+    desired, window = (
+        int(case["prenormalized_desired_replicas"]),
+        float(case["downscale_stabilization_window_seconds"]),
+    )
+    return {
+        "stabilized_replicas": stabilize_legacy(recs, desired, window, 0.0),
+        "stored_recommendations_count_after": len(store_legacy(recs, desired, window, 0.0)),
+    }
+
+
+def _convert_rules_legacy(case: Case) -> dict[str, Any]:
+    replicas, reason = convert_rules_legacy(
+        int(case["current_replicas"]),
+        int(case["prenormalized_desired_replicas"]),
+        int(case["min_replicas"]),
+        int(case["max_replicas"]),
+        factor=float(case["scale_up_limit_factor"]),
+        minimum=float(case["scale_up_limit_minimum"]),
+    )
+    return {"replicas": replicas, "limiting_reason": str(reason)}
+
+
+def metric_of(raw: Case) -> MetricSpec:
+    """One ``hpa.metrics[]`` entry with the samples its fetch returns."""
+    kind = str(raw["type"])
+    target = raw.get("target")
+    target_type = TargetType(target["type"]) if target else None
+    amount = 0
+    if target:
+        amount = int(
+            target.get("average_utilization_percent")
+            or target.get("average_value_milli")
+            or target.get("value_milli")
+            or 0
+        )
+    container = raw.get("container") if kind == "ContainerResource" else None
+    samples: dict[str, int] = {}
+    for name, usage in (raw.get("samples_per_pod_container_milli") or {}).items():
+        value = resource_sample(usage, container)
+        if value is not None:
+            samples[str(name)] = value
+    samples.update({str(k): int(v) for k, v in (raw.get("samples_per_pod_milli") or {}).items()})
+    value = raw.get("object_value_milli")
+    return MetricSpec(
+        type=kind,
+        target_type=target_type,
+        target=amount,
+        samples=samples,
+        value=None if value is None else int(value),
+        external=tuple(int(v) for v in raw.get("samples_milli") or []),
+        fetch_error=bool(raw.get("fetch_error", False)),
+        container=container,
+    )
+
+
+def _controller_reconcile(case: Case) -> dict[str, Any]:
+    controller = case.get("controller") or {}
+    settings = ControllerSettings(
+        tolerance=float(controller.get("tolerance", 0.1)),
+        downscale_stabilization_window_seconds=int(
+            controller.get("downscale_stabilization_window_seconds", 300)
+        ),
+        scale_up_limit_factor=float(controller.get("scale_up_limit_factor", 2.0)),
+        scale_up_limit_minimum=float(controller.get("scale_up_limit_minimum", 4.0)),
+    )
+    raw_hpa, gates = case["hpa"], case.get("feature_gates") or {}
+    raw_behavior = raw_hpa.get("behavior")
+    behavior = None
+    if raw_behavior is not None:
+        up, down = raw_behavior.get("scale_up"), raw_behavior.get("scale_down")
+        behavior = Behavior(
+            scale_up=rules_of(up, default_scale_up()),
+            scale_down=rules_of(down, default_scale_down(settings.downscale_stabilization_window_seconds)),
+            tolerance_up=None if not up or up.get("tolerance") is None else float(up["tolerance"]),
+            tolerance_down=None if not down or down.get("tolerance") is None else float(down["tolerance"]),
+        )
+    raw_recs = case.get("recommendations")
+    result = reconcile(
+        ReconcileInputs(
+            hpa=Hpa(
+                min_replicas=int(raw_hpa["min_replicas"]),
+                max_replicas=int(raw_hpa["max_replicas"]),
+                metrics=tuple(metric_of(m) for m in raw_hpa.get("metrics") or []),
+                behavior=behavior,
+            ),
+            spec_replicas=int(case["scale"]["spec_replicas"]),
+            status_replicas=int(case["scale"]["status_replicas"]),
+            pods=tuple(pod_of(p) for p in case.get("pods") or []),
+            recommendations=None if raw_recs is None else recommendations_of(raw_recs),
+            scale_to_zero_gate=bool(gates.get("HPAScaleToZero", False)),
+            configurable_tolerance_gate=bool(gates.get("HPAConfigurableTolerance", False)),
+            initial_conditions=tuple((str(c), "True", str(c)) for c in case.get("initial_conditions") or []),
+        ),
+        settings,
+        now=0.0,
+    )
+    return {
+        "desired_replicas": result.desired_replicas,
+        "scale_updated": result.scale_updated,
+        "reconcile_returns_error": result.returned_error,
+        "conditions": [{"type": t, "status": s, "reason": r} for t, s, r in result.conditions],
+    }
+
+
 KINDS: dict[str, Callable[[Mapping[str, Any]], dict[str, Any]]] = {
     "resource_utilization": resource_utilization,
     "pod_metric_average_value": pod_metric_average_value,
@@ -143,4 +344,11 @@ KINDS: dict[str, Callable[[Mapping[str, Any]], dict[str, Any]]] = {
     "external_metric_value": lambda case: _value_calc(case, _external(case)),
     "object_metric_average_value": lambda case: _average_calc(case, _object_usage(case)),
     "external_metric_average_value": lambda case: _average_calc(case, _external(case)),
+    "rate_limit": _rate_limit,
+    "scale_up_limit": lambda case: _limit(case, up=True),
+    "scale_down_limit": lambda case: _limit(case, up=False),
+    "stabilization_with_behavior": _stabilization_with_behavior,
+    "stabilization_legacy": _stabilization_legacy,
+    "convert_rules_legacy": _convert_rules_legacy,
+    "controller_reconcile": _controller_reconcile,
 }

@@ -197,14 +197,25 @@ def resource_replicas(
 
 
 def pod_metric_replicas(
-    current: int, target_average: int, pods: tuple[Pod, ...], samples: Mapping[str, int], tolerance: Tolerance
+    current: int,
+    target_average: int,
+    pods: tuple[Pod, ...],
+    samples: Mapping[str, int],
+    tolerance: Tolerance,
+    *,
+    cpu: bool = False,
 ) -> Calculation:
-    """``GetMetricReplicas``: replicas for a per-pod average-value target (readiness is not consulted)."""
+    """``GetMetricReplicas`` (``calcPlainMetricReplicas``): replicas for a per-pod average-value target.
+
+    Readiness is consulted only for CPU (``cpu=True``: ``GetRawResourceReplicas``,
+    an AverageValue target on a CPU resource metric).
+    """
     if not samples:
-        return Calculation(error="unable to get metric: no metrics returned from custom metrics API")
+        source = "resource" if cpu else "custom"
+        return Calculation(error=f"unable to get metric: no metrics returned from {source} metrics API")
     if not pods:
         return Calculation(error=NO_PODS)
-    groups = group_pods(pods, samples, cpu=False)
+    groups = group_pods(pods, samples, cpu=cpu)
     kept = {n: v for n, v in samples.items() if n not in groups.ignored and n not in groups.unready}
     if not kept:
         return Calculation(error=ALL_UNREADY)
