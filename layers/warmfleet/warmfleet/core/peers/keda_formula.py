@@ -3,18 +3,18 @@
 KEDA compiles the formula with expr-lang (https://expr-lang.org/docs/language-definition) and runs it over
 ``{trigger name: value}``. This is a small parser and evaluator for its numeric core, never ``eval``:
 numbers (int and float), identifiers (a trigger missing from the data is nil), ``nil``, ``true``, ``false``,
-parentheses, the ternary ``c ? a : b``, the functions ``min max abs ceil floor round int
-float``, and the operators with expr-lang's precedence (``parser/operator/operator.go``)::
+parentheses, the ternary ``c ? a : b``, the functions ``min max abs ceil floor round int float``,
+and the operators with expr-lang's precedence (``parser/operator/operator.go``)::
 
-    ??            500  left   nil-coalescing: the right side when the left is nil
-    ** ^          100  right  power (float)
-    unary - +      90
-    * / %          60  left   ``/`` is always float division; ``%`` takes ints
-    + -            30  left
-    == != < > <= >= 20 left
-    unary ! not    50
-    and &&         15  left
-    or ||          10  left
+    ??               500  left   nil-coalescing: the right side when the left is nil
+    ** ^             100  right  power (float)
+    unary - +         90
+    * / %             60  left   ``/`` is always float division; ``%`` takes ints
+    unary ! not       50
+    + -               30  left
+    == != < > <= >=   20  left
+    and &&            15  left
+    or ||             10  left
 
 Arithmetic keeps ints while both sides are ints (like Go), and a nil operand of an arithmetic operator is
 an error. :func:`compile_formula` raises ValueError on a syntax error; :meth:`Formula.evaluate` raises
