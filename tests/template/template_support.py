@@ -1,0 +1,132 @@
+"""Loading, transforming and deploying `template.yaml` for the template tests, offline.
+
+`load_sam_template` parses the SAM template (short-form tags such as `!Sub` become their long forms);
+`transform` runs the SAM translator `sam deploy` runs server-side, locally, with the code locations
+pointed at an S3 bucket so the result deploys to a moto server. `metrics_read` is the template's side of
+the metric-contract wiring test (tools/template_metrics.py).
+"""
+
+from __future__ import annotations
+
+import copy
+import importlib.util
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+from samcli.yamlhelper import yaml_parse  # type: ignore[import-untyped]
+from samtranslator.parser.parser import Parser  # type: ignore[import-untyped]
+from samtranslator.translator.translator import Translator  # type: ignore[import-untyped]
+
+ROOT = Path(__file__).resolve().parents[2]
+TEMPLATE = ROOT / "template.yaml"
+REGION = "us-east-1"
+CODE_BUCKET = "warmfleet-test-artifacts"
+ARTIFACT_BUCKET = "warmfleet-test-models"
+MODEL_ARTIFACT_URI = f"s3://{ARTIFACT_BUCKET}/resnet/v1/model.onnx"
+DEFAULT_IMAGE_PARAMETER = (
+    "/aws/service/deeplearning/ami/x86_64/base-oss-nvidia-driver-gpu-amazon-linux-2023/latest/ami-id"
+)
+TEST_IMAGE_PARAMETER = "/warmfleet-test/gpu-ami"
+PYENV_VERSION = "3.11.7:3.12.1:3.13.0"
+VENV_BIN = Path(sys.executable).parent
+
+# The template's code, by logical id; the tests upload each folder as s3://CODE_BUCKET/code/<id>.zip.
+CODE_LOCATIONS: dict[str, str] = {
+    "WarmfleetLayer": "layers/warmfleet",
+    "LifecycleFunction": "functions/lifecycle",
+    "ScalerFunction": "functions/scaler",
+    "AlarmFunction": "functions/alarm",
+}
+
+_spec = importlib.util.spec_from_file_location("template_metrics", ROOT / "tools" / "template_metrics.py")
+assert _spec is not None and _spec.loader is not None
+_template_metrics = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_template_metrics)
+metrics_read = _template_metrics.metrics_read
+
+
+def load_sam_template(path: Path = TEMPLATE) -> dict[str, Any]:
+    """The SAM template as a dict, intrinsic functions in their long (JSON) form."""
+    parsed: dict[str, Any] = yaml_parse(path.read_text(encoding="utf-8"))
+    return parsed
+
+
+def code_key(logical_id: str) -> str:
+    return f"code/{logical_id}.zip"
+
+
+def transform(sam_template: dict[str, Any]) -> dict[str, Any]:
+    """The CloudFormation template `sam deploy` would create, code at s3://CODE_BUCKET/code/<id>.zip."""
+    template = copy.deepcopy(sam_template)
+    for logical_id in CODE_LOCATIONS:
+        resource = template["Resources"][logical_id]
+        key = "ContentUri" if resource["Type"] == "AWS::Serverless::LayerVersion" else "CodeUri"
+        resource["Properties"][key] = f"s3://{CODE_BUCKET}/{code_key(logical_id)}"
+    translator = Translator(
+        managed_policy_map=None,
+        sam_parser=Parser(),
+        boto_session=boto3.Session(region_name=REGION),
+    )
+    translated: dict[str, Any] = translator.translate(
+        sam_template=template, parameter_values={}, get_managed_policy_map=lambda: {}
+    )
+    return translated
+
+
+def resources_of_type(template: dict[str, Any], resource_type: str) -> dict[str, dict[str, Any]]:
+    return {
+        logical_id: resource
+        for logical_id, resource in template["Resources"].items()
+        if resource["Type"] == resource_type
+    }
+
+
+def walk(value: Any) -> Iterator[Any]:
+    """Every node of a JSON-like value, depth first."""
+    yield value
+    if isinstance(value, dict):
+        for item in value.values():
+            yield from walk(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from walk(item)
+
+
+def aws_client(service: str, endpoint_url: str) -> Any:
+    """A boto3 client for `service` on the given endpoint (typed Any: the service is a runtime value)."""
+    session: Any = boto3.session.Session(region_name=REGION)
+    return session.client(service, endpoint_url=endpoint_url)
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def tool_env(**extra: str) -> dict[str, str]:
+    """Environment for the SAM CLI and friends: the project's bin first, no telemetry, python3.13 visible."""
+    env = dict(os.environ)
+    env["PATH"] = f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}"
+    env["SAM_CLI_TELEMETRY"] = "0"
+    env.setdefault("PYENV_VERSION", PYENV_VERSION)
+    env.update(extra)
+    return env
+
+
+def python313_missing_reason() -> str | None:
+    """Why `sam build` for python3.13 cannot run here, or None when it can."""
+    interpreter = shutil.which("python3.13", path=tool_env()["PATH"])
+    if interpreter is None:
+        return "python3.13 is not on PATH (sam build needs it for the python3.13 runtime)"
+    probe = subprocess.run(
+        [interpreter, "--version"], env=tool_env(), capture_output=True, text=True, check=False
+    )
+    if probe.returncode != 0:
+        pyenv_version = tool_env()["PYENV_VERSION"]
+        return f"python3.13 does not run (PYENV_VERSION={pyenv_version}): {probe.stderr.strip()}"
+    return None

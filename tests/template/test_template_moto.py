@@ -1,0 +1,264 @@
+"""The transformed template deploys to a moto server, and `sam deploy --no-execute-changeset` succeeds.
+
+moto stands in for CloudFormation offline. What it cannot create it skips with a warning (alarms, the
+Scheduler, queue policies, security group rules...); what it can create must come up with this stack's
+settings. Two moto quirks are worked around in the copy deployed here, never in template.yaml: moto
+resolves an SSM-typed parameter's Default even when a value is passed, and reserves /aws/ names, so the
+ImageId default points at a parameter the test creates; and moto's target group has no CloudFormation
+attributes (TargetGroupFullName), so the dashboard, which reads them, is left out.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+from .template_support import (
+    ARTIFACT_BUCKET,
+    CODE_BUCKET,
+    CODE_LOCATIONS,
+    DEFAULT_IMAGE_PARAMETER,
+    MODEL_ARTIFACT_URI,
+    REGION,
+    ROOT,
+    TEST_IMAGE_PARAMETER,
+    VENV_BIN,
+    aws_client,
+    code_key,
+    tool_env,
+)
+
+pytestmark = pytest.mark.slow
+STACK = "wf-moto"
+
+
+def _zip_folder(folder: Path) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for path in sorted(folder.rglob("*.py")):
+            archive.write(path, path.relative_to(folder))
+    return buffer.getvalue()
+
+
+@pytest.fixture(scope="module")
+def aws(moto_endpoint: str, fake_credentials: None) -> Iterator[dict[str, str]]:
+    """An account on the moto server with a VPC, four subnets, a GPU AMI and the buckets a deploy needs."""
+
+    def client(name: str) -> Any:
+        return aws_client(name, moto_endpoint)
+
+    ec2 = client("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    subnets = [
+        ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.0.{index}.0/24", AvailabilityZone=f"{REGION}{zone}")[
+            "Subnet"
+        ]["SubnetId"]
+        for index, zone in enumerate("abab")
+    ]
+    image = ec2.register_image(Name="gpu-base", RootDeviceName="/dev/xvda")["ImageId"]
+    client("ssm").put_parameter(Name=TEST_IMAGE_PARAMETER, Value=image, Type="String")
+    s3 = client("s3")
+    s3.create_bucket(Bucket=CODE_BUCKET)
+    s3.create_bucket(Bucket=ARTIFACT_BUCKET)
+    for logical_id, folder in CODE_LOCATIONS.items():
+        s3.put_object(Bucket=CODE_BUCKET, Key=code_key(logical_id), Body=_zip_folder(ROOT / folder))
+    yield {
+        "VpcId": vpc,
+        "PublicSubnetIds": ",".join(subnets[:2]),
+        "PrivateSubnetIds": ",".join(subnets[2:]),
+        "ImageId": TEST_IMAGE_PARAMETER,
+        "ModelArtifactUri": MODEL_ARTIFACT_URI,
+        "ModelVersion": "v1",
+        "image": image,
+        "endpoint": moto_endpoint,
+    }
+
+
+@pytest.fixture(scope="module")
+def stack(aws: dict[str, str], transformed: dict[str, Any]) -> dict[str, Any]:
+    template = json.loads(json.dumps(transformed))
+    template["Parameters"]["ImageId"]["Default"] = TEST_IMAGE_PARAMETER
+    del template["Resources"]["Dashboard"]
+    del template["Outputs"]["DashboardUrl"]
+    cloudformation = boto3.client("cloudformation", endpoint_url=aws["endpoint"], region_name=REGION)
+    parameters = {key: value for key, value in aws.items() if key[0].isupper()}
+    cloudformation.create_stack(
+        StackName=STACK,
+        TemplateBody=json.dumps(template),
+        Parameters=[{"ParameterKey": key, "ParameterValue": value} for key, value in parameters.items()],
+        Capabilities=["CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"],
+    )
+    return dict(cloudformation.describe_stacks(StackName=STACK)["Stacks"][0])
+
+
+def _client(aws: dict[str, str], name: str) -> Any:
+    return aws_client(name, aws["endpoint"])
+
+
+def _outputs(stack: dict[str, Any]) -> dict[str, str]:
+    return {output["OutputKey"]: output["OutputValue"] for output in stack.get("Outputs", [])}
+
+
+def test_stack_is_created(stack: dict[str, Any]) -> None:
+    assert stack["StackStatus"] == "CREATE_COMPLETE", stack.get("StackStatusReason")
+
+
+def test_group_comes_up_in_the_private_subnets_with_imdsv2(
+    stack: dict[str, Any], aws: dict[str, str]
+) -> None:
+    # GIVEN the created stack WHEN its Auto Scaling group is described
+    group_name = _outputs(stack)["AutoScalingGroupName"]
+    group = _client(aws, "autoscaling").describe_auto_scaling_groups(AutoScalingGroupNames=[group_name])[
+        "AutoScalingGroups"
+    ][0]
+    # THEN it has the derived name, the parameter bounds, ELB health checks and the private subnets
+    assert group_name == f"{STACK}-fleet"
+    assert (group["MinSize"], group["MaxSize"]) == (1, 4)
+    assert group["HealthCheckType"] == "ELB"
+    assert set(group["VPCZoneIdentifier"].split(",")) == set(aws["PrivateSubnetIds"].split(","))
+    assert len(group["TargetGroupARNs"]) == 1
+    # AND its launch template requires IMDSv2, gives no public IP and encrypts the root volume
+    template_id = group["LaunchTemplate"]["LaunchTemplateId"]
+    version = _client(aws, "ec2").describe_launch_template_versions(LaunchTemplateId=template_id)[
+        "LaunchTemplateVersions"
+    ][0]["LaunchTemplateData"]
+    assert version["ImageId"] == aws["image"]
+    assert version["MetadataOptions"]["HttpTokens"] == "required"
+    assert version["NetworkInterfaces"][0]["AssociatePublicIpAddress"] is False
+    assert version["BlockDeviceMappings"][0]["Ebs"]["Encrypted"] is True
+
+
+def test_queues_are_encrypted_and_redrive_to_the_dead_letter_queue(
+    stack: dict[str, Any], aws: dict[str, str]
+) -> None:
+    sqs = _client(aws, "sqs")
+    outputs = _outputs(stack)
+    attributes = sqs.get_queue_attributes(QueueUrl=outputs["InferenceQueueUrl"], AttributeNames=["All"])[
+        "Attributes"
+    ]
+    dead_letter_arn = sqs.get_queue_attributes(
+        QueueUrl=outputs["InferenceDeadLetterQueueUrl"], AttributeNames=["QueueArn"]
+    )["Attributes"]["QueueArn"]
+    assert attributes["SqsManagedSseEnabled"] == "true"
+    assert json.loads(attributes["RedrivePolicy"]) == {
+        "deadLetterTargetArn": dead_letter_arn,
+        "maxReceiveCount": 3,
+    }
+
+
+def test_state_table_has_the_shared_keys_on_demand(stack: dict[str, Any], aws: dict[str, str]) -> None:
+    dynamodb = _client(aws, "dynamodb")
+    table_name = _outputs(stack)["StateTableName"]
+    table = dynamodb.describe_table(TableName=table_name)["Table"]
+    assert table["KeySchema"] == [
+        {"AttributeName": "pk", "KeyType": "HASH"},
+        {"AttributeName": "sk", "KeyType": "RANGE"},
+    ]
+    assert table["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
+    # (moto's CloudFormation ignores TimeToLiveSpecification; the transformed-template tests check it.)
+
+
+def test_instances_find_their_configuration_under_the_stack_prefix(
+    stack: dict[str, Any], aws: dict[str, str]
+) -> None:
+    # GIVEN the SSM prefix the user data hands to bootstrap.sh
+    prefix = _outputs(stack)["ConfigurationPrefix"]
+    parameters = _client(aws, "ssm").get_parameters_by_path(Path=prefix)["Parameters"]
+    values = {parameter["Name"].removeprefix(prefix): parameter["Value"] for parameter in parameters}
+    # THEN every setting the bootstrap reads is there, with this stack's values
+    outputs = _outputs(stack)
+    assert values == {
+        "model-uri": MODEL_ARTIFACT_URI,
+        "model-version": "v1",
+        "model-name": "-",
+        "group-name": f"{STACK}-fleet",
+        "queue-url": outputs["InferenceQueueUrl"],
+        "reply-queue-url": outputs["ReplyQueueUrl"],
+        "results-bucket": outputs["ResultsBucketName"],
+        "app-port": "8000",
+        "drain-timeout-seconds": "300",
+        "paused": "false",
+    }
+
+
+def test_functions_run_python313_with_the_layer(stack: dict[str, Any], aws: dict[str, str]) -> None:
+    # (moto's CloudFormation drops Architectures; the transformed-template tests check arm64.)
+    lambda_client = _client(aws, "lambda")
+    outputs = _outputs(stack)
+    for output in ["LifecycleFunctionName", "ScalerFunctionName", "AlarmFunctionName"]:
+        function = lambda_client.get_function_configuration(FunctionName=outputs[output])
+        assert function["Runtime"] == "python3.13"
+        assert function["Handler"] == "app.lambda_handler"
+        assert function["Environment"]["Variables"]["GROUP_NAME"] == f"{STACK}-fleet"
+    # (moto's CloudFormation does not attach layers; the layer itself is published.)
+    layers = lambda_client.list_layers()["Layers"]
+    assert [layer["LatestMatchingVersion"]["CompatibleRuntimes"] for layer in layers] == [["python3.13"]]
+
+
+def test_lifecycle_rules_match_only_this_group(stack: dict[str, Any], aws: dict[str, str]) -> None:
+    events = _client(aws, "events")
+    rules = events.list_rules()["Rules"]
+    patterns = [json.loads(rule["EventPattern"]) for rule in rules if "EventPattern" in rule]
+    group_patterns = [pattern for pattern in patterns if pattern["source"] != ["aws.cloudwatch"]]
+    assert len(group_patterns) == 3
+    for pattern in group_patterns:
+        detail = pattern["detail"]
+        assert detail.get("AutoScalingGroupName", detail.get("autoScalingGroupName")) == [f"{STACK}-fleet"]
+
+
+def test_sam_deploy_creates_a_change_set(sam_build_dir: Path, aws: dict[str, str]) -> None:
+    # GIVEN the built template, with the ImageId default moto can resolve
+    built = sam_build_dir / "template.yaml"
+    moto_copy = sam_build_dir / "template.moto.yaml"
+    moto_copy.write_text(
+        built.read_text(encoding="utf-8").replace(DEFAULT_IMAGE_PARAMETER, TEST_IMAGE_PARAMETER),
+        encoding="utf-8",
+    )
+    overrides = [f"{key}={value}" for key, value in aws.items() if key[0].isupper()]
+    # WHEN sam deploy packages it to the moto S3 and creates (but does not execute) a change set
+    result = subprocess.run(
+        [
+            str(VENV_BIN / "sam"),
+            "deploy",
+            "--template-file",
+            str(moto_copy),
+            "--stack-name",
+            "wf-sam-deploy",
+            "--s3-bucket",
+            CODE_BUCKET,
+            "--region",
+            REGION,
+            "--capabilities",
+            "CAPABILITY_IAM",
+            "CAPABILITY_AUTO_EXPAND",
+            "--no-execute-changeset",
+            "--no-confirm-changeset",
+            "--parameter-overrides",
+            *overrides,
+        ],
+        cwd=sam_build_dir,
+        env=tool_env(AWS_ENDPOINT_URL=aws["endpoint"], AWS_DEFAULT_REGION=REGION),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    # THEN the change set is created, and it holds the stack's resources
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "Changeset created successfully" in result.stdout
+    cloudformation = _client(aws, "cloudformation")
+    change_sets = cloudformation.list_change_sets(StackName="wf-sam-deploy")["Summaries"]
+    assert len(change_sets) == 1
+    changes = cloudformation.describe_change_set(
+        StackName="wf-sam-deploy", ChangeSetName=change_sets[0]["ChangeSetId"]
+    )["Changes"]
+    added = {change["ResourceChange"]["LogicalResourceId"] for change in changes}
+    assert {"FleetGroup", "LaunchTemplate", "LifecycleFunction", "ScalerFunction", "StateTable"} <= added

@@ -1,0 +1,60 @@
+"""samconfig.toml: default, dev and prod environments that only set the template's own parameters."""
+
+from __future__ import annotations
+
+import re
+import shlex
+import tomllib
+from typing import Any
+
+import pytest
+
+from .template_support import ROOT
+
+SAMCONFIG = ROOT / "samconfig.toml"
+
+
+@pytest.fixture(scope="module")
+def samconfig() -> dict[str, Any]:
+    return tomllib.loads(SAMCONFIG.read_text(encoding="utf-8"))
+
+
+def _overrides(environment: dict[str, Any]) -> dict[str, str]:
+    pairs = shlex.split(environment["deploy"]["parameters"].get("parameter_overrides", ""))
+    return dict(pair.split("=", 1) for pair in pairs)
+
+
+@pytest.mark.parametrize(
+    ("environment", "stack_name", "environment_name"),
+    [
+        pytest.param("default", "warmfleet", "dev", id="default"),
+        pytest.param("dev", "warmfleet-dev", "dev", id="dev"),
+        pytest.param("prod", "warmfleet-prod", "prod", id="prod"),
+    ],
+)
+def test_environment_deploys_its_own_stack(
+    samconfig: dict[str, Any],
+    sam_template: dict[str, Any],
+    environment: str,
+    stack_name: str,
+    environment_name: str,
+) -> None:
+    # GIVEN one environment of samconfig.toml
+    config = samconfig[environment]
+    overrides = _overrides(config)
+    # THEN it names its stack, needs the IAM capabilities, and overrides only real template parameters
+    assert config["global"]["parameters"]["stack_name"] == stack_name
+    assert set(config["deploy"]["parameters"]["capabilities"].split()) == {
+        "CAPABILITY_IAM",
+        "CAPABILITY_AUTO_EXPAND",
+    }
+    assert overrides["EnvironmentName"] == environment_name
+    assert set(overrides) <= set(sam_template["Parameters"])
+
+
+def test_no_account_ids_or_secrets() -> None:
+    # GIVEN the settings (comments aside) THEN no account id and no credential-like setting appears
+    lines = SAMCONFIG.read_text(encoding="utf-8").splitlines()
+    text = "\n".join(line for line in lines if not line.lstrip().startswith("#"))
+    assert not re.search(r"\b\d{12}\b", text)
+    assert not re.search(r"(?i)secret|password|token|aws_access_key", text)
