@@ -13,12 +13,6 @@ from warmfleet.exceptions import NotYetImplementedError
 from tests.conftest import FakeLambdaContext, load_event, load_function
 
 PENDING = [
-    ("lifecycle", "lifecycle/launch.json"),
-    ("lifecycle", "lifecycle/terminate.json"),
-    ("lifecycle", "instance/warm.json"),
-    ("lifecycle", "instance/warmup-failed.json"),
-    ("lifecycle", "instance/drained.json"),
-    ("lifecycle", "lifecycle/sweep.json"),
     ("scaler", "scaler/tick.json"),
     ("alarm", "alarm/alarm.json"),
 ]

@@ -26,3 +26,11 @@ class ForeignEventError(WarmfleetError):
 
 class NotYetImplementedError(WarmfleetError):
     """A valid event reached a path whose behaviour a later issue adds; nothing was changed."""
+
+
+class ConcurrentUpdateError(WarmfleetError):
+    """A stored record changed between read and conditional write: another invocation is acting on it."""
+
+
+class VerificationError(WarmfleetError):
+    """An instance's server did not pass the readiness check and canary inference before CONTINUE."""

@@ -2,18 +2,21 @@
 
 It receives three kinds of event (DESIGN.md, "Lifecycle"): the Auto Scaling group's launch and terminate
 lifecycle actions, the instance agent's `warmfleet.instance` events, and the sweep's own schedule payload.
-Everything is validated and filtered here, before any AWS call; the `on_*` functions act.
+Everything is validated and filtered here, before any AWS call (a lifecycle action of a hook that is not
+this stack's is ignored too); the `on_*` functions hand the typed event to the `LifecycleGate`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from aws_lambda_powertools import Logger
 
 from warmfleet.config import LifecycleConfig
-from warmfleet.exceptions import InvalidEventError, NotYetImplementedError
-from warmfleet.handlers.outcome import Outcome, RejectReason, parse_event, rejected
+from warmfleet.exceptions import InvalidEventError
+from warmfleet.handlers.outcome import Outcome, OutcomeStatus, RejectReason, parse_event, rejected
+from warmfleet.lifecycle import LifecycleGate
 from warmfleet.models import (
     InstanceDetailType,
     InstanceEvent,
@@ -25,6 +28,7 @@ from warmfleet.models import (
 logger = Logger(child=True)
 
 LifecycleInput = LifecycleActionEvent | InstanceEvent | SweepTick
+FOREIGN_HOOK = "foreign-hook"
 
 
 def classify(event: object, config: LifecycleConfig) -> LifecycleInput | Outcome:
@@ -40,6 +44,19 @@ def classify(event: object, config: LifecycleConfig) -> LifecycleInput | Outcome
     group = parsed.detail.auto_scaling_group_name
     if group != config.group_name:
         return rejected(RejectReason.FOREIGN_GROUP, f"event for group {group!r}, not {config.group_name!r}")
+    if isinstance(parsed, LifecycleActionEvent):
+        expected = (
+            config.launch_hook_name
+            if parsed.detail_type is LifecycleDetailType.LAUNCH
+            else config.terminate_hook_name
+        )
+        if parsed.detail.lifecycle_hook_name != expected:
+            # Another hook on this group (someone else's): completing its actions is not ours to do.
+            return Outcome(
+                OutcomeStatus.IGNORED,
+                FOREIGN_HOOK,
+                f"hook {parsed.detail.lifecycle_hook_name!r} is not this stack's {expected!r}",
+            )
     return parsed
 
 
@@ -58,52 +75,55 @@ def _parse(event: object) -> LifecycleInput | Outcome:
     )
 
 
-def handle(event: object, config: LifecycleConfig) -> dict[str, Any]:
-    """Validate and filter `event`, then act on it; returns the outcome for the log and the caller."""
+def handle(event: object, config: LifecycleConfig, gate: Callable[[], LifecycleGate]) -> dict[str, Any]:
+    """Validate and filter `event`, then act on it; returns the outcome for the log and the caller.
+
+    `gate` builds the lifecycle gate (and its boto3 clients) only once the event has passed the checks.
+    """
     parsed = classify(event, config)
     if isinstance(parsed, Outcome):
         logger.warning("event not acted on", extra={"outcome": parsed.as_dict()})
         return parsed.as_dict()
     if isinstance(parsed, SweepTick):
-        return on_sweep(config)
+        return on_sweep(gate())
     if isinstance(parsed, LifecycleActionEvent):
         if parsed.detail_type is LifecycleDetailType.LAUNCH:
-            return on_launch_action(parsed, config)
-        return on_terminate_action(parsed, config)
+            return on_launch_action(parsed, gate())
+        return on_terminate_action(parsed, gate())
     match parsed.detail_type:
         case InstanceDetailType.WARM:
-            return on_instance_warm(parsed, config)
+            return on_instance_warm(parsed, gate())
         case InstanceDetailType.WARMUP_FAILED:
-            return on_instance_warmup_failed(parsed, config)
+            return on_instance_warmup_failed(parsed, gate())
         case InstanceDetailType.DRAINED:
-            return on_instance_drained(parsed, config)
+            return on_instance_drained(parsed, gate())
 
 
-def on_launch_action(event: LifecycleActionEvent, config: LifecycleConfig) -> dict[str, Any]:
-    """Record a pending launch action (issue 10)."""
-    raise NotYetImplementedError("launch lifecycle actions are handled from issue 10 on; nothing was done")
+def on_launch_action(event: LifecycleActionEvent, gate: LifecycleGate) -> dict[str, Any]:
+    """Record a pending launch action (once per token), then act on an early agent report."""
+    return gate.on_lifecycle_action(event)
 
 
-def on_terminate_action(event: LifecycleActionEvent, config: LifecycleConfig) -> dict[str, Any]:
-    """Mark the instance draining (issue 10)."""
-    raise NotYetImplementedError("terminate lifecycle actions are handled from issue 10 on; nothing was done")
+def on_terminate_action(event: LifecycleActionEvent, gate: LifecycleGate) -> dict[str, Any]:
+    """Mark the instance draining; one that never served is let go at once."""
+    return gate.on_lifecycle_action(event)
 
 
-def on_instance_warm(event: InstanceEvent, config: LifecycleConfig) -> dict[str, Any]:
-    """Verify the instance and complete its launch action with CONTINUE (issue 10)."""
-    raise NotYetImplementedError("Instance Warm is handled from issue 10 on; nothing was done")
+def on_instance_warm(event: InstanceEvent, gate: LifecycleGate) -> dict[str, Any]:
+    """Verify the instance over HTTP and complete its launch action with CONTINUE."""
+    return gate.on_instance_event(event)
 
 
-def on_instance_warmup_failed(event: InstanceEvent, config: LifecycleConfig) -> dict[str, Any]:
-    """Abandon the instance's launch action (issue 10)."""
-    raise NotYetImplementedError("Instance Warm-up Failed is handled from issue 10 on; nothing was done")
+def on_instance_warmup_failed(event: InstanceEvent, gate: LifecycleGate) -> dict[str, Any]:
+    """Abandon the instance's launch action."""
+    return gate.on_instance_event(event)
 
 
-def on_instance_drained(event: InstanceEvent, config: LifecycleConfig) -> dict[str, Any]:
-    """Complete the instance's terminate action with CONTINUE (issue 10)."""
-    raise NotYetImplementedError("Instance Drained is handled from issue 10 on; nothing was done")
+def on_instance_drained(event: InstanceEvent, gate: LifecycleGate) -> dict[str, Any]:
+    """Complete the instance's terminate action with CONTINUE."""
+    return gate.on_instance_event(event)
 
 
-def on_sweep(config: LifecycleConfig) -> dict[str, Any]:
-    """Heartbeat, abandon and adopt pending actions (issue 10)."""
-    raise NotYetImplementedError("the lifecycle sweep arrives with issue 10; nothing was done")
+def on_sweep(gate: LifecycleGate) -> dict[str, Any]:
+    """Heartbeat, verify again, abandon, let go and adopt pending actions."""
+    return gate.sweep()

@@ -1,0 +1,40 @@
+"""Assemble a `LifecycleGate` from the function's configuration and the adapters (the composition root's and
+the tests' one way to build it)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from warmfleet.aws.lifecycle_hooks import InstanceAddresses, LifecycleHooks
+from warmfleet.config import LifecycleConfig
+from warmfleet.lifecycle.actions import ActionRunner, ActionStore, GateSettings, MetricsSink
+from warmfleet.lifecycle.gate import LifecycleGate
+from warmfleet.lifecycle.transitions import Limits
+from warmfleet.lifecycle.verify import HttpClient, InstanceVerifier, VerifySettings
+
+
+def build_gate(
+    config: LifecycleConfig,
+    *,
+    store: ActionStore,
+    hooks: LifecycleHooks,
+    addresses: InstanceAddresses,
+    metrics: MetricsSink,
+    clock: Callable[[], float] = time.time,
+    http: HttpClient | None = None,
+) -> LifecycleGate:
+    limits = Limits(
+        warmup_budget=config.warmup_budget_seconds,
+        hook_heartbeat=config.hook_heartbeat_seconds,
+        drain_timeout=config.drain_timeout_seconds,
+        verify_attempts=config.verify_attempts,
+    )
+    settings = GateSettings(config.group_name, config.launch_hook_name, config.terminate_hook_name, limits)
+    verifier = InstanceVerifier(
+        VerifySettings(
+            config.app_port, config.verify_timeout_seconds, config.model_name, config.canary_request
+        ),
+        http=http,
+    )
+    return LifecycleGate(ActionRunner(settings, store, hooks, addresses, verifier, metrics, clock))

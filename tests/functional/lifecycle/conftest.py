@@ -1,0 +1,220 @@
+"""The lifecycle gate wired as in Lambda, with the parts AWS would provide replaced where moto cannot:
+DynamoDB on the moto server, the hook state machine in memory, the instance's address on loopback, and a
+real inference server (or a scripted one for the failures a real server will not produce on demand)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from warmfleet.aws import DynamoActionStore
+from warmfleet.config import LifecycleConfig
+from warmfleet.handlers import lifecycle
+from warmfleet.lifecycle import InMemoryLifecycleHooks, LifecycleGate, build_gate
+
+from tests.conftest import load_event
+from tests.functional.inference.conftest import ServerProcess, start_server
+
+GROUP = "warmfleet-dev-fleet"
+LAUNCH_HOOK = "warmfleet-dev-launch-hook"
+TERMINATE_HOOK = "warmfleet-dev-terminate-hook"
+INSTANCE = "i-0a1b2c3d4e5f60718"
+
+
+def event_time(fixture: str) -> float:
+    return datetime.fromisoformat(load_event(fixture)["time"].replace("Z", "+00:00")).timestamp()
+
+
+@dataclass
+class FakeClock:
+    now: float
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@dataclass
+class RecordingMetrics:
+    """Stands in for Powertools Metrics inside the gate (the app test checks the real EMF output)."""
+
+    values: list[tuple[str, str, float]] = field(default_factory=list)
+
+    def add_metric(self, name: str, unit: str, value: float) -> None:
+        self.values.append((name, str(unit), value))
+
+    def names(self) -> list[str]:
+        return [name for name, _, _ in self.values]
+
+
+@dataclass
+class StaticAddresses:
+    """Every live instance answers on loopback (the test's server); a removed one is gone."""
+
+    hooks: InMemoryLifecycleHooks
+    host: str = "127.0.0.1"
+
+    def private_ip(self, instance_id: str) -> str | None:
+        return None if self.hooks.state(instance_id) in (None, "Terminated") else self.host
+
+
+@dataclass
+class World:
+    gate: LifecycleGate
+    hooks: InMemoryLifecycleHooks
+    store: DynamoActionStore
+    clock: FakeClock
+    metrics: RecordingMetrics
+    config: LifecycleConfig
+
+    def handle(self, fixture: str) -> dict[str, Any]:
+        return lifecycle.handle(load_event(fixture), self.config, lambda: self.gate)
+
+    def launch(self, fixture: str = "lifecycle/launch.json") -> str:
+        """AWS holds the fixture's instance in Pending:Wait with the fixture's token (no event sent)."""
+        detail = load_event(fixture)["detail"]
+        return self.hooks.launch(
+            GROUP,
+            detail["EC2InstanceId"],
+            LAUNCH_HOOK,
+            self.config.hook_heartbeat_seconds,
+            token=detail["LifecycleActionToken"],
+        )
+
+    def terminate(self, fixture: str = "lifecycle/terminate.json") -> str:
+        detail = load_event(fixture)["detail"]
+        return self.hooks.terminate(
+            GROUP,
+            detail["EC2InstanceId"],
+            TERMINATE_HOOK,
+            self.config.hook_heartbeat_seconds,
+            token=detail["LifecycleActionToken"],
+        )
+
+
+@pytest.fixture(scope="module")
+def dynamodb(moto_server: str) -> Any:
+    return boto3.client("dynamodb", endpoint_url=moto_server, region_name="us-east-1")
+
+
+def create_state_table(dynamodb: Any) -> str:
+    """The state table as the template defines it (pk/sk strings, on demand); a fresh one per test."""
+    name = f"state-{uuid.uuid4().hex[:12]}"
+    dynamodb.create_table(
+        TableName=name,
+        AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "S"},
+        ],
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    return name
+
+
+@pytest.fixture
+def make_world(dynamodb: Any) -> Callable[..., World]:
+    def make(port: int = 9, **env: str) -> World:
+        table = create_state_table(dynamodb)
+        values = {**load_event("env/lifecycle.json"), "STATE_TABLE": table, "APP_PORT": str(port), **env}
+        config = LifecycleConfig.from_env(values)
+        clock = FakeClock(event_time("lifecycle/launch.json"))
+        hooks = InMemoryLifecycleHooks(clock)
+        store = DynamoActionStore(dynamodb, table, GROUP, config.warmup_budget_seconds)
+        metrics = RecordingMetrics()
+        gate = build_gate(
+            config, store=store, hooks=hooks, addresses=StaticAddresses(hooks), metrics=metrics, clock=clock
+        )
+        return World(gate, hooks, store, clock, metrics, config)
+
+    return make
+
+
+@pytest.fixture(scope="module")
+def model_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("lifecycle-model") / "mlp.onnx"
+    command = [str(Path(sys.executable).parent / "warmfleet-inference"), "make-model", str(path)]
+    subprocess.run(command, check=True, capture_output=True)
+    return path
+
+
+@pytest.fixture(scope="module")
+def warm_server(model_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    """The real inference server, warm, on 127.0.0.1 (stopped by its pid at the end of the module)."""
+    server = start_server(str(model_path), tmp_path_factory.mktemp("lifecycle-logs"), "--host", "127.0.0.1")
+    try:
+        server.wait_until("ready")
+        yield server
+    finally:
+        server.stop()
+
+
+def server_port(server: ServerProcess) -> int:
+    return int(server.url.rsplit(":", 1)[1])
+
+
+@dataclass
+class ScriptedServer:
+    """A loopback HTTP server answering each (method, path) with a scripted (status, JSON body)."""
+
+    routes: dict[tuple[str, str], tuple[int, Any]]
+    port: int = 0
+    requests: list[tuple[str, str, Any]] = field(default_factory=list)
+    _server: ThreadingHTTPServer | None = None
+
+    def start(self) -> ScriptedServer:
+        script = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def _answer(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = json.loads(self.rfile.read(length)) if length else None
+                script.requests.append((self.command, self.path, body))
+                status, payload = script.routes.get((self.command, self.path), (404, {"error": "no route"}))
+                data = json.dumps(payload).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_GET = do_POST = _answer  # noqa: N815 - http.server's naming
+
+            def log_message(self, *args: Any) -> None:
+                return None
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = int(self._server.server_address[1])
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+
+
+@pytest.fixture
+def scripted() -> Iterator[Callable[[dict[tuple[str, str], tuple[int, Any]]], ScriptedServer]]:
+    servers: list[ScriptedServer] = []
+
+    def start(routes: dict[tuple[str, str], tuple[int, Any]]) -> ScriptedServer:
+        servers.append(ScriptedServer(routes).start())
+        return servers[-1]
+
+    yield start
+    for server in servers:
+        server.stop()

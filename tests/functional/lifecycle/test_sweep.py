@@ -1,0 +1,107 @@
+"""The sweep: heartbeats inside the budget, abandons past it or when the instance is gone, adopts the lost.
+
+No action is ever left to the hook's own timeout: the sweep, run every minute, keeps it alive until the
+budget and then abandons it itself."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from warmfleet.lifecycle import ActionKind, ActionPhase, HookResult
+
+from tests.functional.inference.conftest import ServerProcess
+from tests.functional.lifecycle.conftest import INSTANCE, ScriptedServer, World, server_port
+
+LOADING = {("GET", "/ready"): (503, {"state": "loading", "reason": "downloading the model"})}
+
+
+def calls(world: World, name: str) -> list[tuple[str | None, str | None]]:
+    return [(action.token, result) for call, action, result in world.hooks.calls if call == name]
+
+
+def test_sweep_every_minute_heartbeats_until_the_budget_then_abandons(
+    make_world: Callable[..., World],
+) -> None:
+    # GIVEN a launch whose agent never reports (heartbeat timeout 600 s, budget 1800 s)
+    world = make_world()
+    token = world.launch()
+    world.handle("lifecycle/launch.json")
+    # WHEN the sweep runs every minute for 31 minutes
+    reasons: list[str] = []
+    for _ in range(31):
+        world.clock.advance(60)
+        (action,) = world.handle("lifecycle/sweep.json")["actions"] or [{"reason": "closed"}]
+        reasons.append(action["reason"])
+        if action["reason"] == "budget-exceeded":
+            break
+        # THEN AWS never lets the hook time out on its own
+        assert world.hooks.state(INSTANCE) == "Pending:Wait"
+    # AND it heartbeats only when the timeout is near, and abandons once past the budget
+    assert reasons.count("heartbeat") == 3
+    assert reasons[-1] == "budget-exceeded"
+    assert calls(world, "complete") == [(token, "ABANDON")]
+    assert world.metrics.names() == ["Abandoned"]
+
+
+def test_sweep_abandons_an_action_whose_instance_is_gone(make_world: Callable[..., World]) -> None:
+    world = make_world()
+    world.launch()
+    world.handle("lifecycle/launch.json")
+    world.hooks.remove(INSTANCE)
+    # WHEN the sweep runs
+    (action,) = world.handle("lifecycle/sweep.json")["actions"]
+    # THEN the action is closed as gone and counted
+    assert (action["status"], action["reason"]) == ("done", "instance-gone")
+    record = world.store.get(INSTANCE, ActionKind.LAUNCH)
+    assert record is not None and record.result is HookResult.EXPIRED
+    assert world.metrics.names() == ["Abandoned"]
+
+
+def test_sweep_adopts_a_lost_launch_and_continues_once_warm(
+    make_world: Callable[..., World], warm_server: ServerProcess
+) -> None:
+    # GIVEN an instance in Pending:Wait whose launch event was lost (the stack's first launch)
+    world = make_world(server_port(warm_server), MODEL_NAME="mlp")
+    world.launch()
+    # WHEN the sweep runs
+    (action,) = world.handle("lifecycle/sweep.json")["actions"]
+    # THEN it adopts the instance, verifies it and completes by instance id
+    assert (action["status"], action["reason"], action["token"]) == ("done", "verified", "adopted")
+    assert calls(world, "complete") == [(None, "CONTINUE")]
+    assert world.hooks.state(INSTANCE) == "InService"
+
+
+def test_sweep_adopts_a_still_loading_launch_and_keeps_it_alive(
+    make_world: Callable[..., World], scripted: Callable[..., ScriptedServer]
+) -> None:
+    # GIVEN a lost launch whose server is still loading
+    server = scripted(LOADING)
+    world = make_world(server.port, MODEL_NAME="m")
+    world.launch()
+    # WHEN the sweep runs
+    (action,) = world.handle("lifecycle/sweep.json")["actions"]
+    # THEN it is adopted and heartbeated (its timeout is unknown), not failed: loading is not a failure
+    assert (action["status"], action["reason"], action["heartbeat"]) == (
+        "ignored",
+        "not-ready-yet",
+        "heartbeat",
+    )
+    assert calls(world, "heartbeat") == [(None, None)]
+    record = world.store.get(INSTANCE, ActionKind.LAUNCH)
+    assert record is not None and record.adopted and record.phase is ActionPhase.WAITING
+    assert record.verify_failures == 0
+
+
+def test_sweep_adopts_a_lost_terminate_and_bounds_its_drain(make_world: Callable[..., World]) -> None:
+    # GIVEN an instance in Terminating:Wait whose terminate event was lost
+    world = make_world()
+    world.terminate()
+    # WHEN the sweep runs now and again after the drain timeout
+    (adopted,) = world.handle("lifecycle/sweep.json")["actions"]
+    world.clock.advance(301)
+    (timeout,) = world.handle("lifecycle/sweep.json")["actions"]
+    # THEN it is adopted and heartbeated, then let go
+    assert adopted["reason"] == "heartbeat"
+    assert (timeout["status"], timeout["reason"]) == ("done", "drain-timeout")
+    assert calls(world, "complete") == [(None, "CONTINUE")]
+    assert world.hooks.state(INSTANCE) == "Terminated"
