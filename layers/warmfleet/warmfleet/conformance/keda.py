@@ -148,6 +148,8 @@ def scaling_modifier_trigger_value(case: Mapping[str, Any]) -> dict[str, Any]:
 
 def scaling_modifiers_formula(case: Mapping[str, Any]) -> dict[str, Any]:
     inputs = _inputs(case)
+    if inputs.get("formula") is None:  # KEDA: "cached compiled formula is nil during its calculation"
+        return {"error": True, "error_message": "no compiled formula"}
     target = str(inputs.get("target", ""))
     modifiers = keda.ScalingModifiersSpec(formula=str(inputs["formula"]), target=target)
     raw_values = inputs["trigger_values"].items()
@@ -163,7 +165,8 @@ def scaling_modifiers_formula(case: Mapping[str, Any]) -> dict[str, Any]:
         "composite_metric_name": composite.name,
         "composite_value_milli": composite.value_milli,
         "composite_value": composite.value,
-        "error": composite.error,
+        "error": composite.error is not None,
+        "error_message": composite.error,
     }
 
 
