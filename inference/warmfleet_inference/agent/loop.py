@@ -121,27 +121,41 @@ class Agent:
             self._wake.clear()
             now = self._clock()
             if self._trigger is not None and self.phase is not Phase.DRAINING:
-                self._begin_drain(now, self._trigger)
+                self._guarded("starting the drain", self._begin_drain, now, self._trigger)
             if self.phase is Phase.WARMING and now >= due["ready"]:
-                self._check_warmup(now - started)
+                self._guarded("checking readiness", self._check_warmup, now - started)
                 due["ready"] = now + self.settings.ready_poll
-            if self._imds is not None and now >= due["lifecycle"] and self.phase is not Phase.DRAINING:
-                self._check_lifecycle_state()
+            watching = self._imds is not None and self.phase is not Phase.DRAINING
+            if watching and now >= due["lifecycle"]:
+                self._guarded("reading the lifecycle state", self._check_lifecycle_state)
                 due["lifecycle"] = now + self.settings.lifecycle_poll
             if now >= due["metrics"]:
-                self._publish_metrics()
-                due["metrics"] = max(due["metrics"] + self.settings.interval, now)
+                self._guarded("publishing metrics", self._publish_metrics)
+                # Keep the cadence; after a stall, skip the missed intervals rather than bunching them.
+                due["metrics"] += self.settings.interval
+                due["metrics"] = due["metrics"] if due["metrics"] > now else now + self.settings.interval
             if self.phase is Phase.DRAINING and now >= due["drain"]:
-                self._drain_step(now)
+                self._guarded("checking the drain", self._drain_step, now)
                 due["drain"] = now + self.settings.drain_poll
             if not self.drained:
-                relevant = [due["metrics"]]
-                relevant += [due["ready"]] if self.phase is Phase.WARMING else []
-                relevant += [due["lifecycle"]] if self._imds is not None else []
-                relevant += [due["drain"]] if self.phase is Phase.DRAINING else []
-                self._wake.wait(max(0.0, min(relevant) - self._clock()))
+                self._wake.wait(max(0.0, min(self._next_due(due)) - self._clock()))
         assert self.outcome is not None
         return self.outcome
+
+    def _next_due(self, due: dict[str, float]) -> list[float]:
+        relevant = [due["metrics"]]
+        relevant += [due["ready"]] if self.phase is Phase.WARMING else []
+        relevant += [due["drain"]] if self.phase is Phase.DRAINING else []
+        relevant += [due["lifecycle"]] if self._imds is not None and self.phase is not Phase.DRAINING else []
+        return relevant
+
+    @staticmethod
+    def _guarded(what: str, step: Callable[..., None], *args: Any) -> None:
+        """Run one step of the loop; a bug or an unexpected failure in it is logged, never fatal."""
+        try:
+            step(*args)
+        except Exception:
+            logger.exception("agent step failed while %s; continuing", what)
 
     def _check_warmup(self, waited: float) -> None:
         readiness = self._server.readiness()
@@ -226,7 +240,8 @@ class Agent:
             self._previous_latency = snapshot.latency
         return snapshot.inflight, latency_ms
 
-    def _begin_drain(self, now: float, trigger: DrainTrigger) -> None:
+    def _begin_drain(self, now: float, trigger: DrainTrigger | None) -> None:
+        assert trigger is not None
         logger.info("draining (%s): stopping the queue worker and asking the server to drain", trigger)
         self._drain_started = now
         self.phase = Phase.DRAINING
