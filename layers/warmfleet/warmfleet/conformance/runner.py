@@ -131,6 +131,9 @@ def evaluate(case: Any, registry: Mapping[str, KindFunction], line_number: int) 
         produced = registry[kind](case)
     except Exception as error:  # a peer that raises on a case fails that case, not the run
         return CaseResult(case_id, kind, Outcome.FAILED, (f"raised {type(error).__name__}: {error}",))
+    if not isinstance(produced, Mapping):
+        problem = f"the {kind} function returned {type(produced).__name__}, not an object"
+        return CaseResult(case_id, kind, Outcome.FAILED, (problem,))
     found = compare.problems(case, kind, produced)
     return CaseResult(case_id, kind, Outcome.FAILED if found else Outcome.PASSED, tuple(found))
 
