@@ -64,11 +64,11 @@ def run_submit(args: argparse.Namespace) -> int:
             request_id=args.request_id,
             timeout=args.timeout,
         )
+    except TimeoutError as error:  # before OSError, its base class
+        print(f"warmfleet-inference submit: {error}", file=sys.stderr)
+        return 1
     except (ValueError, ValidationError, OSError) as error:
         print(f"warmfleet-inference submit: {error}", file=sys.stderr)
         return 2
-    except TimeoutError as error:
-        print(f"warmfleet-inference submit: {error}", file=sys.stderr)
-        return 1
     print(result.model_dump_json(by_alias=True, indent=2))
     return 0 if result.status is ResultStatus.SUCCEEDED else 1
