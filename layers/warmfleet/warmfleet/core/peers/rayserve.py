@@ -12,10 +12,10 @@ wrapper ``_apply_autoscaling_config`` then
    continuously for ``upscale_delay_s`` / ``downscale_delay_s`` (``downscale_to_zero_delay_s`` for 1 -> 0,
    and never below 1 otherwise), measured from the first call of the streak, with a 1e-6 s epsilon.
 
-Min/max bounds are not applied here (Ray applies them later). Time is passed in (``now``); the delay
-streak lives in an immutable :class:`DelayState`. The older revision's ``_calculate_desired_num_replicas``
-and its tick-counting delays are :func:`legacy_calculate_desired_num_replicas` and
-:func:`legacy_apply_delay_logic`.
+Min/max bounds are not applied by the wrapper; Ray applies them afterwards (:func:`apply_bounds`). Time is
+passed in (``now``); the delay streak lives in an immutable :class:`DelayState`. The older revision's
+``_calculate_desired_num_replicas`` and its tick-counting delays are
+:func:`legacy_calculate_desired_num_replicas` and :func:`legacy_apply_delay_logic`.
 """
 
 from __future__ import annotations
@@ -205,6 +205,15 @@ def app_level_autoscale(
     return decisions
 
 
+def apply_bounds(replicas: int, config: AutoscalingConfig) -> int:
+    """The bounds Ray applies after the policy (``get_decision_num_replicas``): clamp to [min, max].
+
+    >>> apply_bounds(10, AutoscalingConfig(min_replicas=0, max_replicas=2))
+    2
+    """
+    return max(config.min_replicas, min(config.max_replicas, replicas))
+
+
 def legacy_calculate_desired_num_replicas(
     config: AutoscalingConfig, total_num_requests: float, num_running_replicas: int
 ) -> int:
@@ -224,7 +233,7 @@ def legacy_calculate_desired_num_replicas(
         and desired == num_running_replicas
     ):
         desired -= 1
-    return max(config.min_replicas, min(config.max_replicas, desired))
+    return apply_bounds(desired, config)
 
 
 def legacy_apply_delay_logic(
