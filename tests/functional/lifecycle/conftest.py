@@ -143,7 +143,7 @@ def make_world(dynamodb: Any) -> Callable[..., World]:
     return make
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def model_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("lifecycle-model") / "mlp.onnx"
     command = [str(Path(sys.executable).parent / "warmfleet-inference"), "make-model", str(path)]
@@ -151,9 +151,9 @@ def model_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def warm_server(model_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    """The real inference server, warm, on 127.0.0.1 (stopped by its pid at the end of the module)."""
+    """The real inference server, warm, on 127.0.0.1 (one per session, stopped by its pid)."""
     server = start_server(str(model_path), tmp_path_factory.mktemp("lifecycle-logs"), "--host", "127.0.0.1")
     try:
         server.wait_until("ready")
@@ -198,7 +198,7 @@ class ScriptedServer:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.port = int(self._server.server_address[1])
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True).start()
         return self
 
     def stop(self) -> None:
