@@ -7,14 +7,15 @@ import json
 from pathlib import Path
 
 import pytest
+from _pytest.mark import ParameterSet
 from warmfleet.conformance.runner import Outcome, default_registry, evaluate, run
 
 VECTORS = Path(__file__).resolve().parents[2] / "data" / "peer_vectors"
 FILES = ("hpa_replica_calculator.jsonl", "hpa_behavior.jsonl")
 
 
-def _cases() -> list[object]:
-    params = []
+def _cases() -> list[ParameterSet]:
+    params: list[ParameterSet] = []
     for name in FILES:
         for number, line in enumerate((VECTORS / name).read_text().splitlines(), start=1):
             if line.strip():
