@@ -12,6 +12,7 @@ from warmfleet.core.peers.knative import (
     INVALID,
     DeciderSpec,
     MaxTimeWindow,
+    Reason,
     new_autoscaler,
     scale,
 )
@@ -77,3 +78,20 @@ def test_more_knative_vectors_pass() -> None:
     # THEN every one passes and none is skipped
     assert code == 0, out.getvalue()
     assert out.getvalue().splitlines()[-1].endswith(" passed, 0 failed, 0 skipped")
+
+
+def test_result_says_which_rule_decided() -> None:
+    # GIVEN a revision with a 10 s scale-down delay and a target of 10 per pod
+    spec = DeciderSpec(target_value=10, total_value=13, scale_down_delay_seconds=10, max_scale_down_rate=10)
+    state = new_autoscaler(spec, ready_count=1, now=0.0)
+
+    # WHEN load arrives (stable), then a spike (panic), then load drops within the delay
+    state, stable = scale(state, spec, now=0.0, ready_pods=2, observed_stable=20, observed_panic=20)
+    state, panic = scale(state, spec, now=2.0, ready_pods=2, observed_stable=20, observed_panic=80)
+    spec_calm = DeciderSpec(target_value=10, total_value=13, stable_window_seconds=1)
+    state, held = scale(state, spec_calm, now=6.0, ready_pods=8, observed_stable=10, observed_panic=10)
+
+    # THEN each result names its rule
+    reasons = [stable.reason, panic.reason, held.reason]
+    assert reasons == [Reason.STABLE, Reason.PANIC, Reason.SCALE_DOWN_DELAYED]
+    assert held.desired_pod_count == panic.desired_pod_count == 8

@@ -112,14 +112,24 @@ class AutoscalerState:
         return self.panic.panicking
 
 
+class Reason(StrEnum):
+    """Which rule decided the count."""
+
+    INVALID = "invalid"  # the ready-pod count or the metric could not be read
+    STABLE = "stable"
+    PANIC = "panic"  # panicking: max(stable, panic), ratcheted
+    SCALE_DOWN_DELAYED = "scale_down_delayed"  # the delay window held a larger recent count
+
+
 @dataclass(frozen=True, slots=True)
 class ScaleResult:
     desired_pod_count: int
     excess_burst_capacity: int
     scale_valid: bool
+    reason: Reason = Reason.STABLE
 
 
-INVALID = ScaleResult(0, 0, scale_valid=False)
+INVALID = ScaleResult(0, 0, scale_valid=False, reason=Reason.INVALID)
 
 
 def new_autoscaler(spec: DeciderSpec, ready_count: int | None, now: float) -> AutoscalerState:
@@ -180,12 +190,15 @@ def scale(
     if panic.panic_since == GO_ZERO_TIME_UNIX:
         panic = PanicState(None, panic.max_panic_pods)  # Go's time.IsZero: a zero panic time is no panic
     panic, desired = ratchet(panic, stable_desired, panic_desired)
+    reason = Reason.PANIC if panic.panicking else Reason.STABLE
 
     window = state.delay_window
     if window is not None and spec.reachable:
         window = window.record(now, desired)
-        desired = window.current
-    result = ScaleResult(desired, _excess_burst_capacity(spec, ready_pods, observed_panic), scale_valid=True)
+        if window.current != desired:
+            desired, reason = window.current, Reason.SCALE_DOWN_DELAYED
+    ebc = _excess_burst_capacity(spec, ready_pods, observed_panic)
+    result = ScaleResult(desired, ebc, scale_valid=True, reason=reason)
     return AutoscalerState(panic=panic, delay_window=window), result
 
 
