@@ -109,7 +109,7 @@ class QueueWorker:
             ]
             for held in to_release:
                 held.state = _State.RELEASED
-                del self._held[held.message_id]
+                del self._held[held.receipt]
             self._lock.notify_all()
         for held in to_release:
             self._change_visibility(held, 0, "drain timeout: handed back")
@@ -161,7 +161,7 @@ class QueueWorker:
             self._hand_back(held, "received after the worker stopped receiving")
             return
         with self._lock:
-            self._held[held.message_id] = held
+            self._held[held.receipt] = held  # by receipt: a redelivered message is a new hold
         self._pool.submit(self._process, held)
 
     def _process(self, held: _Held) -> None:
@@ -275,7 +275,7 @@ class QueueWorker:
 
     def _forget(self, held: _Held, *, completed: bool = False, released: bool = False) -> None:
         with self._lock:
-            self._held.pop(held.message_id, None)
+            self._held.pop(held.receipt, None)
             self.completed += int(completed)
             self.released += int(released)
             self._lock.notify_all()
