@@ -12,12 +12,13 @@ must not be able to drain an instance.
 from __future__ import annotations
 
 import ipaddress
-import json
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import numpy as np
+import orjson
 from fastapi import FastAPI, Request, Response
 
 from warmfleet_inference import __version__
@@ -29,7 +30,8 @@ from warmfleet_inference.server.validation import InferRequest, RequestError, pa
 
 
 def _json(status: int, payload: dict[str, Any], headers: dict[str, str] | None = None) -> Response:
-    body = json.dumps(payload, separators=(",", ":")).encode()
+    # orjson writes NumPy arrays directly, without a detour through Python lists.
+    body = orjson.dumps(payload, option=orjson.OPT_SERIALIZE_NUMPY)
     return Response(body, status_code=status, media_type="application/json", headers=headers)
 
 
@@ -169,7 +171,7 @@ def _infer_response(metadata: ModelMetadata, parsed: InferRequest, outputs: Tens
                 "name": name,
                 "datatype": specs[name].datatype,
                 "shape": list(outputs[name].shape),
-                "data": outputs[name].ravel().tolist(),
+                "data": _flat(outputs[name]),
             }
             for name in parsed.outputs
         ],
@@ -177,6 +179,12 @@ def _infer_response(metadata: ModelMetadata, parsed: InferRequest, outputs: Tens
     if parsed.request_id is not None:
         payload["id"] = parsed.request_id
     return payload
+
+
+def _flat(array: np.ndarray) -> Any:
+    """Row-major data for the response: the array itself for orjson, a list for strings (BYTES)."""
+    flat = np.ascontiguousarray(array).ravel()
+    return flat.tolist() if flat.dtype == np.object_ else flat
 
 
 def _add_control_routes(app: FastAPI, runtime: ServerRuntime) -> None:

@@ -7,16 +7,21 @@ model, so bad input never reaches it. The request format is the Open Inference P
 `outputs` list naming the outputs wanted. The JSON must be strict (no NaN or Infinity), every element must
 have the JSON type its datatype implies (a string or a boolean where FP32 is declared is refused, not
 coerced), and every value must fit the declared type.
+
+Speed matters here as much as strictness: a batch of 32 rows of 256 floats is 8,192 numbers, so the body is
+parsed with orjson (several times faster than the standard library), NumPy infers the element kind in C,
+and the per-element type scan runs only when NumPy's answer could hide something — a body holding no
+`true`/`false` literal cannot hold a boolean among numbers.
 """
 
 from __future__ import annotations
 
 import itertools
-import json
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import orjson
 
 from warmfleet_inference.server.model import ModelMetadata, TensorSpec
 
@@ -61,6 +66,7 @@ def parse_infer_request(
 ) -> InferRequest | RequestError:
     """Validate `body` against `metadata`; batches larger than `max_batch_size` rows are refused."""
     document = _decode(body)
+    may_hold_booleans = b"true" in body or b"false" in body
     if isinstance(document, RequestError):
         return document
     if not isinstance(document, dict):
@@ -77,7 +83,9 @@ def parse_infer_request(
     specs = {spec.name: spec for spec in metadata.inputs}
     arrays: dict[str, np.ndarray] = {}
     for position, entry in enumerate(entries):
-        array = _input_array(position, entry, specs, metadata.name, max_batch_size)
+        array = _input_array(
+            position, entry, specs, metadata.name, max_batch_size, may_hold_booleans=may_hold_booleans
+        )
         if isinstance(array, RequestError):
             return array
         name = entry["name"]
@@ -93,21 +101,12 @@ def parse_infer_request(
     return InferRequest(request_id=request_id, inputs=arrays, rows=rows.pop(), outputs=outputs)
 
 
-def _reject_constant(token: str) -> Any:
-    raise ValueError(f"{token} is not valid JSON")
-
-
 def _decode(body: bytes) -> Any:
+    """Strict JSON (orjson refuses NaN, Infinity, invalid UTF-8 and over-deep nesting)."""
     try:
-        return json.loads(body, parse_constant=_reject_constant)
-    except json.JSONDecodeError as error:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError as error:
         return RequestError(400, f"malformed JSON: {error.msg} at line {error.lineno} column {error.colno}")
-    except UnicodeDecodeError:
-        return RequestError(400, "malformed JSON: the body is not UTF-8 text")
-    except ValueError as error:
-        return RequestError(400, f"malformed JSON: {error}")
-    except RecursionError:
-        return RequestError(400, "malformed JSON: nested too deeply")
 
 
 def _requested_outputs(value: Any, metadata: ModelMetadata) -> tuple[str, ...] | RequestError:
@@ -124,7 +123,13 @@ def _requested_outputs(value: Any, metadata: ModelMetadata) -> tuple[str, ...] |
 
 
 def _input_array(
-    position: int, entry: Any, specs: dict[str, TensorSpec], model_name: str, max_batch_size: int
+    position: int,
+    entry: Any,
+    specs: dict[str, TensorSpec],
+    model_name: str,
+    max_batch_size: int,
+    *,
+    may_hold_booleans: bool,
 ) -> np.ndarray | RequestError:
     if not isinstance(entry, dict):
         return RequestError(400, f"inputs[{position}] must be an object with name, shape, datatype, data")
@@ -143,7 +148,7 @@ def _input_array(
         return shape_error
     if not isinstance(data, list):
         return RequestError(400, f"input {name!r}: 'data' must be a list (flat or nested, row-major)")
-    return _to_array(name, data, shape, spec)
+    return _to_array(name, data, shape, spec, may_hold_booleans)
 
 
 def _check_shape(name: str, shape: list[int], spec: TensorSpec, max_batch_size: int) -> RequestError | None:
@@ -160,7 +165,9 @@ def _check_shape(name: str, shape: list[int], spec: TensorSpec, max_batch_size: 
     return None
 
 
-def _to_array(name: str, data: list[Any], shape: list[int], spec: TensorSpec) -> np.ndarray | RequestError:
+def _to_array(
+    name: str, data: list[Any], shape: list[int], spec: TensorSpec, may_hold_booleans: bool
+) -> np.ndarray | RequestError:
     try:
         raw = np.asarray(data, dtype=np.object_ if spec.datatype == "BYTES" else None)
     except ValueError:
@@ -168,10 +175,14 @@ def _to_array(name: str, data: list[Any], shape: list[int], spec: TensorSpec) ->
     needed = int(np.prod(shape))
     if raw.size != needed:
         return RequestError(400, f"input {name!r} has {raw.size} elements; shape {shape} needs {needed}")
-    flat: Any = data
-    for _ in range(max(raw.ndim - 1, 0)):
-        flat = itertools.chain.from_iterable(flat)
-    found = set(map(type, flat))
+    if raw.dtype.kind in "fiu" and not may_hold_booleans:
+        # Only ints, floats and booleans make a numeric array, and there is no boolean in the body.
+        found: set[type] = {float} if raw.dtype.kind == "f" else {int}
+    else:
+        flat: Any = data
+        for _ in range(max(raw.ndim - 1, 0)):
+            flat = itertools.chain.from_iterable(flat)
+        found = set(map(type, flat))
     family = spec.datatype.rstrip("0123456789")
     foreign = found - _JSON_TYPES_BY_FAMILY[family]
     if foreign:

@@ -1,0 +1,263 @@
+"""Benchmark: the inference server under concurrent load, beside ONNX Runtime called in-process.
+
+For each request batch size it measures, in one run and on one model:
+  * raw: ONNX Runtime in this process, `session.run` back to back (the ceiling);
+  * server, 1 client: the added latency of HTTP + JSON + validation + batching per request;
+  * server, saturated: enough concurrent clients to keep the micro-batcher full (throughput, p50/p99);
+  * for batch 1, the same saturated load on a server with batching off (`--max-batch-size 1`).
+It prints rows/s, p50/p99 and the ratios server/raw at the same batch size and against raw at the largest
+batch (the best raw ONNX Runtime can do). The server is the real `warmfleet-inference serve` subprocess on
+127.0.0.1; the load comes from threads with keep-alive `http.client` connections and pre-encoded bodies.
+
+    .venv/bin/python bench/bench_server.py [--duration 3] [--batch-sizes 1,8,32] [--model PATH]
+
+Note that on a small machine the clients, the HTTP stack and ONNX Runtime share the same cores, which
+costs the server side; the README records the figures with the machine they came from.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import math
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import onnxruntime as ort
+from warmfleet_inference.model_factory import ModelSpec, write_model
+from warmfleet_inference.server.model import select_providers
+
+BIN = Path(sys.executable).parent
+
+
+@dataclass(frozen=True)
+class Result:
+    """One measurement: rows per second and per-call latency percentiles in milliseconds."""
+
+    rows_per_s: float
+    p50_ms: float
+    p99_ms: float
+    calls: int
+    failures: int = 0
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, math.ceil(q * len(ordered)) - 1)] * 1000
+
+
+def _result(latencies: list[float], rows: int, elapsed: float, failures: int = 0) -> Result:
+    return Result(
+        len(latencies) * rows / elapsed,
+        _percentile(latencies, 0.50),
+        _percentile(latencies, 0.99),
+        len(latencies),
+        failures,
+    )
+
+
+def measure_raw(session: ort.InferenceSession, batch: int, width: int, duration: float) -> Result:
+    """ONNX Runtime in-process: back-to-back runs of one batch."""
+    rows = np.random.default_rng(batch).standard_normal((batch, width)).astype(np.float32)
+    for _ in range(3):
+        session.run(None, {"input": rows})
+    latencies: list[float] = []
+    started = time.perf_counter()
+    while (now := time.perf_counter()) - started < duration:
+        session.run(None, {"input": rows})
+        latencies.append(time.perf_counter() - now)
+    return _result(latencies, batch, time.perf_counter() - started)
+
+
+@dataclass(frozen=True)
+class Load:
+    """`clients` threads, each posting one request of `batch` rows after another, for `duration` seconds."""
+
+    port: int
+    model: str
+    batch: int
+    width: int
+    clients: int
+    duration: float
+
+    def body(self) -> bytes:
+        rows = np.random.default_rng(self.batch).standard_normal((self.batch, self.width)).astype(np.float32)
+        tensor = {"name": "input", "shape": [self.batch, self.width], "datatype": "FP32"}
+        return json.dumps({"inputs": [{**tensor, "data": rows.ravel().tolist()}]}).encode()
+
+
+def measure_server(load: Load) -> Result:
+    """Run `load` against the server; the first half second only fills the pipeline and is not counted."""
+    body, path = load.body(), f"/v2/models/{load.model}/infer"
+    latencies: list[float] = []
+    statuses: Counter[int] = Counter()
+    lock = threading.Lock()
+    warm_until = time.perf_counter() + min(0.5, load.duration / 4)
+    stop_at = warm_until + load.duration
+
+    def client() -> None:
+        connection = http.client.HTTPConnection("127.0.0.1", load.port, timeout=120)
+        mine: list[float] = []
+        seen: Counter[int] = Counter()
+        while (now := time.perf_counter()) < stop_at:
+            connection.request("POST", path, body=body, headers={"Content-Type": "application/json"})
+            response = connection.getresponse()
+            response.read()
+            if now >= warm_until:
+                mine.append(time.perf_counter() - now)
+                seen[response.status] += 1
+        connection.close()
+        with lock:
+            latencies.extend(mine)
+            statuses.update(seen)
+
+    threads = [threading.Thread(target=client) for _ in range(load.clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    failures = sum(count for status, count in statuses.items() if status != 200)
+    return _result(latencies, load.batch, load.duration, failures)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Server:
+    """`warmfleet-inference serve` as a subprocess; stopped by its pid (SIGTERM = drain)."""
+
+    def __init__(self, model: Path, *options: str) -> None:
+        self.port = _free_port()
+        command = [str(BIN / "warmfleet-inference"), "serve", "--model", str(model), "--port", str(self.port)]
+        self.process = subprocess.Popen(
+            [*command, *options], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
+        deadline = time.monotonic() + 120
+        while not self._ready():
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"server did not become ready: {self.process.stderr}")
+            time.sleep(0.1)
+
+    def _get(self, path: str) -> tuple[int, str]:
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
+        try:
+            connection.request("GET", path)
+            response = connection.getresponse()
+            return response.status, response.read().decode()
+        finally:
+            connection.close()
+
+    def _ready(self) -> bool:
+        try:
+            return self._get("/ready")[0] == 200
+        except OSError:
+            return False
+
+    def batch_histogram(self) -> tuple[float, float]:
+        """(sum, count) of the server's batch-size histogram."""
+        text = self._get("/metrics")[1]
+        values = dict(line.rsplit(" ", 1) for line in text.splitlines() if line and not line.startswith("#"))
+        return float(values["warmfleet_batch_size_sum"]), float(values["warmfleet_batch_size_count"])
+
+    def stop(self) -> None:
+        os.kill(self.process.pid, signal.SIGTERM)
+        self.process.wait(timeout=30)
+
+
+def _row(label: str, result: Result, extra: str = "") -> str:
+    failures = f"  FAILED {result.failures}" if result.failures else ""
+    return (
+        f"  {label:<28} {result.rows_per_s:>10.0f} rows/s   p50 {result.p50_ms:>7.2f} ms   "
+        f"p99 {result.p99_ms:>7.2f} ms{extra}{failures}"
+    )
+
+
+def _run_batched(args: argparse.Namespace, model: Path, raw: dict[int, Result], width: int) -> None:
+    best_raw = max(result.rows_per_s for result in raw.values())
+    options = ["--max-batch-size", str(args.max_batch_size), "--batch-window-ms", str(args.batch_window_ms)]
+    server = Server(model, *options)
+    try:
+        for size in args.batch_sizes:
+            clients = max(4, math.ceil(2 * args.max_batch_size / size))
+            single = measure_server(Load(server.port, model.stem, size, width, 1, args.duration))
+            before = server.batch_histogram()
+            saturated = measure_server(Load(server.port, model.stem, size, width, clients, args.duration))
+            after = server.batch_histogram()
+            mean_batch = (after[0] - before[0]) / max(after[1] - before[1], 1)
+            added = f"   added p50 {single.p50_ms - raw[size].p50_ms:.2f} ms"
+            print(f"request batch {size}:")
+            print(_row("onnxruntime in-process", raw[size]))
+            print(_row("server, 1 client", single, added))
+            print(_row(f"server, {clients} clients", saturated, f"   mean model batch {mean_batch:.1f}"))
+            same = saturated.rows_per_s / raw[size].rows_per_s
+            print(f"  RATIO server/raw at batch {size}: {same:.2f}x; against raw at its best: "
+                  f"{saturated.rows_per_s / best_raw:.2f}x\n")  # fmt: skip
+    finally:
+        server.stop()
+
+
+def _run_unbatched(args: argparse.Namespace, model: Path, raw: dict[int, Result], width: int) -> None:
+    server = Server(model, "--max-batch-size", "1", "--warmup-batch-sizes", "1")
+    clients = max(4, 2 * args.max_batch_size)
+    try:
+        result = measure_server(Load(server.port, model.stem, 1, width, clients, args.duration))
+    finally:
+        server.stop()
+    print("request batch 1, batching off (--max-batch-size 1):")
+    print(
+        _row(
+            f"server, {clients} clients",
+            result,
+            f"   ratio to raw: {result.rows_per_s / raw[1].rows_per_s:.2f}x",
+        )
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--model", type=Path, help="an ONNX model (default: make-model's default, written now)"
+    )
+    parser.add_argument("--duration", type=float, default=3.0, help="seconds per measurement")
+    parser.add_argument(
+        "--batch-sizes", type=lambda text: [int(part) for part in text.split(",")], default=[1, 8, 32]
+    )
+    parser.add_argument("--max-batch-size", type=int, default=32)
+    parser.add_argument("--batch-window-ms", type=float, default=2.0)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as scratch:
+        model: Path = args.model or Path(scratch) / "mlp.onnx"
+        if args.model is None:
+            write_model(model, ModelSpec())
+        session = ort.InferenceSession(str(model), providers=select_providers(ort.get_available_providers()))
+        width = int(session.get_inputs()[0].shape[1])
+        print(f"model {model.name}: input [-1, {width}], {session.get_providers()[0]}, {os.cpu_count()} CPUs")
+        print(f"server: --max-batch-size {args.max_batch_size} --batch-window-ms {args.batch_window_ms}\n")
+        sizes = sorted({*args.batch_sizes, args.max_batch_size})
+        raw = {size: measure_raw(session, size, width, args.duration) for size in sizes}
+        _run_batched(args, model, raw, width)
+        if 1 in args.batch_sizes:
+            _run_unbatched(args, model, raw, width)
+        largest = raw[args.max_batch_size]
+        print(f"\nraw onnxruntime, one batch of {args.max_batch_size}: p50 {largest.p50_ms:.2f} ms")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
