@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import importlib.util
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -130,3 +131,102 @@ def python313_missing_reason() -> str | None:
         pyenv_version = tool_env()["PYENV_VERSION"]
         return f"python3.13 does not run (PYENV_VERSION={pyenv_version}): {probe.stderr.strip()}"
     return None
+
+
+# ------------------------------------------------------------------ resolving values offline
+STACK_NAME = "warmfleet-dev"
+PSEUDO_PARAMETERS = {
+    "AWS::StackName": STACK_NAME,
+    "AWS::Region": REGION,
+    "AWS::AccountId": "123456789012",
+    "AWS::Partition": "aws",
+    "AWS::URLSuffix": "amazonaws.com",
+    "AWS::NoValue": None,
+}
+_SUB_REFERENCE = re.compile(r"\$\{(?P<name>[^}!][^}]*)\}")
+
+
+class Resolver:
+    """Evaluates the intrinsic functions of a template for one set of parameter values, offline.
+
+    Parameters resolve to their value (or Default), pseudo parameters to a fixed dev stack, resources to
+    `<LogicalId>` and attributes to `<LogicalId.Attribute>` placeholders.
+    """
+
+    def __init__(self, template: dict[str, Any], parameters: dict[str, str] | None = None) -> None:
+        self.template = template
+        self.values: dict[str, Any] = {
+            name: spec.get("Default") for name, spec in template.get("Parameters", {}).items()
+        }
+        self.values.update(parameters or {})
+        self.values.update(PSEUDO_PARAMETERS)
+
+    def condition(self, name: str) -> bool:
+        return bool(self.resolve(self.template["Conditions"][name]))
+
+    def _ref(self, name: str) -> Any:
+        if name in self.values:
+            value = self.values[name]
+            spec = self.template.get("Parameters", {}).get(name, {})
+            if spec.get("Type") == "CommaDelimitedList" or str(spec.get("Type", "")).startswith("List<"):
+                return [item for item in str(value).split(",")] if value is not None else []
+            return value
+        return f"<{name}>"
+
+    def _sub(self, text: str, variables: dict[str, Any]) -> str:
+        def replace(match: re.Match[str]) -> str:
+            name = match["name"]
+            if name in variables:
+                return str(variables[name])
+            if "." in name and name.split(".")[0] not in self.values:
+                return f"<{name}>"
+            return str(self._ref(name))
+
+        return _SUB_REFERENCE.sub(replace, text).replace("${!", "${")
+
+    def resolve(self, value: Any) -> Any:
+        if isinstance(value, list):
+            return [item for item in (self.resolve(item) for item in value) if item is not None]
+        if not isinstance(value, dict):
+            return value
+        if len(value) == 1:
+            ((key, argument),) = value.items()
+            if key == "Ref":
+                return self._ref(argument)
+            if key == "Fn::Sub":
+                text, variables = (argument, {}) if isinstance(argument, str) else argument
+                return self._sub(text, {name: self.resolve(v) for name, v in variables.items()})
+            if key == "Fn::Join":
+                return argument[0].join(str(item) for item in self.resolve(argument[1]))
+            if key == "Fn::If":
+                chosen = argument[1] if self.condition(argument[0]) else argument[2]
+                return self.resolve(chosen)
+            if key == "Fn::Equals":
+                left, right = self.resolve(argument)
+                return str(left) == str(right)
+            if key == "Fn::Not":
+                return not self.resolve(argument[0])
+            if key == "Fn::And":
+                return all(self.resolve(item) for item in argument)
+            if key == "Fn::Or":
+                return any(self.resolve(item) for item in argument)
+            if key == "Condition":
+                return self.condition(argument)
+            if key == "Fn::GetAtt":
+                target = argument if isinstance(argument, str) else ".".join(argument)
+                return f"<{target}>"
+            if key == "Fn::Select":
+                return self.resolve(argument[1])[int(argument[0])]
+            if key == "Fn::Split":
+                return str(self.resolve(argument[1])).split(argument[0])
+        return {key: self.resolve(item) for key, item in value.items()}
+
+
+def function_environment(
+    sam_template: dict[str, Any], function: str, parameters: dict[str, str] | None = None
+) -> dict[str, str]:
+    """A function's environment variables (Globals merged), resolved for the given parameters."""
+    resolver = Resolver(sam_template, parameters)
+    merged = dict(sam_template["Globals"]["Function"]["Environment"]["Variables"])
+    merged.update(sam_template["Resources"][function]["Properties"]["Environment"]["Variables"])
+    return {name: str(resolver.resolve(value)) for name, value in merged.items()}
