@@ -1,8 +1,11 @@
 """Scaler function: four times a minute, collect the group's signals, decide with warmfleet.core and
 set the desired capacity.
 
-A composition root: read the configuration from the environment (names in `warmfleet.config`), then let
-`warmfleet.handlers.scaler` validate, filter and act. See the README, "Events and handler configuration".
+A composition root: read the configuration from the environment (names in `warmfleet.config`), let
+`warmfleet.handlers.scaler` validate the tick, and build the runtime (boto3 clients with adaptive retries,
+the policy, the collectors, the state store) once per container, on the first valid tick, so a rejected
+event costs no client and importing this module stays cheap. See the README, "Events and handler
+configuration" and "Scaler".
 """
 
 from __future__ import annotations
@@ -16,8 +19,16 @@ from warmfleet.config import ScalerConfig
 from warmfleet.handlers import scaler
 
 logger = Logger()
+_built: list[tuple[ScalerConfig, scaler.ScalerRuntime]] = []
+
+
+def runtime(config: ScalerConfig) -> scaler.ScalerRuntime:
+    """The container's runtime for `config` (built on first use; a warm container reuses its clients)."""
+    if not _built or _built[0][0] != config:
+        _built[:] = [(config, scaler.build_runtime(config))]
+    return _built[0][1]
 
 
 @logger.inject_lambda_context(log_event=False)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return scaler.handle(event, ScalerConfig.from_env(os.environ))
+    return scaler.handle(event, ScalerConfig.from_env(os.environ), runtime)

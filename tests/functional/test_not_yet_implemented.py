@@ -13,7 +13,6 @@ from warmfleet.exceptions import NotYetImplementedError
 from tests.conftest import FakeLambdaContext, load_event, load_function
 
 PENDING = [
-    ("scaler", "scaler/tick.json"),
     ("alarm", "alarm/alarm.json"),
 ]
 

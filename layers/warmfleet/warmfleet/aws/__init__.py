@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from warmfleet.aws.action_store import DynamoActionStore
+from warmfleet.aws.autoscaling import ActionReport, GroupActuator, choose_instances_to_remove
 from warmfleet.aws.lifecycle_hooks import (
     AutoScalingLifecycleHooks,
     Ec2InstanceAddresses,
@@ -11,13 +12,20 @@ from warmfleet.aws.lifecycle_hooks import (
     InstanceAddresses,
     LifecycleHooks,
 )
+from warmfleet.aws.scaler_state import ScalerState, ScalerStateStore, StateKind
 
 __all__ = [
+    "ActionReport",
     "AutoScalingLifecycleHooks",
     "DynamoActionStore",
     "Ec2InstanceAddresses",
+    "GroupActuator",
     "HookAction",
     "HookCallStatus",
     "InstanceAddresses",
     "LifecycleHooks",
+    "ScalerState",
+    "ScalerStateStore",
+    "StateKind",
+    "choose_instances_to_remove",
 ]

@@ -1,21 +1,50 @@
-"""The scaler function's front door: accept only the tick payload that this stack's loop sends.
+"""The scaler function's logic: validate the tick, observe, decide with `warmfleet.core`, claim, act, report.
 
-The Step Functions loop invokes the scaler with exactly `{"warmfleet": "tick"}`; anything else — another
-function's payload, a hand-made event carrying a capacity — is rejected before any AWS call.
+The Step Functions loop invokes the scaler with exactly `{"warmfleet": "tick"}`; anything else is rejected
+before any AWS call. A tick then:
+
+1. loads the scaler's state (history, launch times, owed launches; `warmfleet.aws.scaler_state`),
+2. observes the group and its signals (`warmfleet.signals`; a failed collector leaves its signals missing),
+3. decides with `warmfleet.core.decide` (pause flag from the SSM parameter or the group tag),
+4. stores the new state conditionally — if another invocation (the alarm path) stored first, this one logs
+   and exits without acting,
+5. acts through `warmfleet.aws.autoscaling` (nothing when paused or in dry run, which log what they would
+   do), logs the whole decision and emits its metrics (Powertools EMF).
+
+boto3 is imported only when the first tick builds the runtime, so importing this module stays cheap.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger
 
 from warmfleet.config import ScalerConfig
-from warmfleet.exceptions import InvalidEventError, NotYetImplementedError
-from warmfleet.handlers.outcome import Outcome, RejectReason, parse_event, rejected
+from warmfleet.exceptions import ConcurrentUpdateError, ConfigurationError, InvalidEventError
+from warmfleet.handlers.outcome import Outcome, OutcomeStatus, RejectReason, parse_event, rejected
 from warmfleet.models import ScalerTick
 
+if TYPE_CHECKING:
+    from mypy_boto3_cloudwatch import CloudWatchClient
+
+    from warmfleet.aws.autoscaling import ActionReport, GroupActuator
+    from warmfleet.aws.scaler_state import ScalerState, ScalerStateStore
+    from warmfleet.core import Decision, Policy
+    from warmfleet.signals import Collectors, MetricSource, Observation
+
 logger = Logger(child=True)
+
+#: The key of the POLICY document that points signals at other metrics (popped before the core sees it).
+METRIC_SOURCES_KEY = "metric_sources"
+#: How old a per-instance in-flight datapoint may be for the scale-in choice.
+INSTANCE_STALENESS_SECONDS = 60.0
+TICK_WRITER = "tick"
+NAMESPACE = "warmfleet"
+GROUP_DIMENSION = "AutoScalingGroupName"
 
 
 def classify(event: object) -> ScalerTick | Outcome:
@@ -25,14 +54,264 @@ def classify(event: object) -> ScalerTick | Outcome:
         return rejected(RejectReason.MALFORMED, str(error))
 
 
-def handle(event: object, config: ScalerConfig) -> dict[str, Any]:
+@dataclass
+class ScalerRuntime:
+    """Everything a tick uses, built once per container (clients, policy, collectors, store, clock)."""
+
+    policy: Policy
+    sources: dict[str, MetricSource]
+    collectors: Collectors
+    store: ScalerStateStore
+    actuator: GroupActuator
+    cloudwatch: CloudWatchClient
+    clock: Callable[[], datetime]
+
+
+RuntimeProvider = Callable[[ScalerConfig], ScalerRuntime]
+
+
+def handle(event: object, config: ScalerConfig, runtime: RuntimeProvider) -> dict[str, Any]:
     parsed = classify(event)
     if isinstance(parsed, Outcome):
         logger.warning("event not acted on", extra={"outcome": parsed.as_dict()})
         return parsed.as_dict()
-    return on_tick(parsed, config)
+    return on_tick(parsed, config, runtime)
 
 
-def on_tick(tick: ScalerTick, config: ScalerConfig) -> dict[str, Any]:
-    """Collect, decide and act once (issue 11)."""
-    raise NotYetImplementedError("the scaler tick arrives with issue 11; nothing was scaled")
+def load_scaler_policy(config: ScalerConfig) -> tuple[Policy, dict[str, MetricSource]]:
+    """The core policy from POLICY, and the metric sources its optional `metric_sources` key overrides."""
+    from warmfleet import signals  # noqa: PLC0415 - see the module doc: imported on the first tick
+    from warmfleet.policy_loader import POLICY_VARIABLE, parse_policy  # noqa: PLC0415 - likewise
+
+    document = dict(config.policy)
+    overrides = document.pop(METRIC_SOURCES_KEY, None) or {}
+    if not isinstance(overrides, dict):
+        raise ConfigurationError(f"{POLICY_VARIABLE}.{METRIC_SOURCES_KEY} must be a JSON object")
+    policy = parse_policy(document, f"environment variable {POLICY_VARIABLE}")
+    sources = signals.metric_sources(overrides)
+    signals.check_signals_have_sources([signal.name for signal in policy.signals], sources)
+    return policy, sources
+
+
+def build_runtime(
+    config: ScalerConfig,
+    *,
+    client: Callable[[str], Any] | None = None,
+    clock: Callable[[], datetime] | None = None,
+) -> ScalerRuntime:
+    """Build the runtime; `client(service)` makes boto3 clients (adaptive retries by default)."""
+    from warmfleet import signals  # noqa: PLC0415 - see the module doc: imported on the first tick
+    from warmfleet.aws import autoscaling, scaler_state  # noqa: PLC0415 - likewise
+
+    policy, sources = load_scaler_policy(config)
+    make = client or _adaptive_client
+    cloudwatch, asg_client = make("cloudwatch"), make("autoscaling")
+    collectors = signals.Collectors(
+        group=config.group_name,
+        autoscaling=asg_client,
+        ec2=make("ec2"),
+        cloudwatch=cloudwatch,
+        sqs=make("sqs"),
+        sources=sources,
+        signals=[signals.SignalSpec(s.name, s.staleness_seconds) for s in policy.signals],
+        queue_url=config.queue_url,
+        pause_switch=signals.PauseSwitch(make("ssm"), config.pause_parameter)
+        if config.pause_parameter
+        else None,
+    )
+    kind = scaler_state.StateKind.DRY_RUN if config.dry_run else scaler_state.StateKind.LIVE
+    return ScalerRuntime(
+        policy=policy,
+        sources=sources,
+        collectors=collectors,
+        store=scaler_state.ScalerStateStore(make("dynamodb"), config.state_table, config.group_name, kind),
+        actuator=autoscaling.GroupActuator(asg_client, config.group_name),
+        cloudwatch=cloudwatch,
+        clock=clock or (lambda: datetime.now(UTC)),
+    )
+
+
+def _adaptive_client(service: str) -> Any:
+    import boto3  # noqa: PLC0415 - see the module doc: boto3 is the costliest import
+    from botocore.config import Config  # noqa: PLC0415 - likewise
+
+    # Throttling and transient errors are retried with client-side rate limiting.
+    return boto3.client(service, config=Config(retries={"mode": "adaptive", "max_attempts": 5}))  # type: ignore[call-overload]
+
+
+def on_tick(tick: ScalerTick, config: ScalerConfig, provide: RuntimeProvider) -> dict[str, Any]:
+    """Collect, decide and act once (see the module doc); returns the outcome it logged."""
+    from warmfleet import core, signals  # noqa: PLC0415 - see the module doc: imported on the first tick
+
+    runtime = provide(config)
+    now = runtime.clock()
+    state = runtime.store.load(reuse_last_saved=True)
+    observation = runtime.collectors.observe(now=now, known_launch_times=state.launch_times)
+    group = observation.group
+    unlisted = max(0, group.capacity.desired_capacity - group.listed_toward_desired)
+    owed = signals.track_unlisted_launches(state.pending_launches, unlisted, now.timestamp())
+    floor, ceiling = runtime.policy.schedule_bounds(state.active_schedules)
+    inputs = core.DecisionInputs(
+        group=group.capacity,
+        instances=group.instances + signals.unlisted_launch_instances(owed),
+        signals=tuple(observation.readings.values()),
+        active_alarms=state.active_alarms,
+        schedule_floor=floor,
+        schedule_ceiling=ceiling,
+        paused=observation.paused,
+    )
+    decision = core.decide(inputs, runtime.policy, state.history, now=now)
+    failed_after = _log_failed_activities(runtime, config, state, unlisted)
+    new_state = state.evolve(
+        history=decision.history,
+        launch_times=dict(group.launch_times),
+        pending_launches=owed,
+        last_failed_activity_at=failed_after,
+    )
+    try:
+        runtime.store.save(state, new_state, now=now, writer=TICK_WRITER)
+    except ConcurrentUpdateError as error:
+        logger.warning("another invocation stored first: not acting", extra={"error": str(error)})
+        return {"status": str(OutcomeStatus.IGNORED), "reason": "concurrent-update", "message": str(error)}
+    report = _act(runtime, config, decision, observation, unlisted=unlisted, now=now)
+    outcome = _outcome(config, decision, observation, report)
+    logger.info(
+        "scaler decision",
+        extra={
+            "decision": decision.to_dict(),
+            "outcome": outcome,
+            "collectorErrors": list(observation.errors),
+            "warmupSeconds": observation.warmup.longest_seconds,
+        },
+    )
+    if observation.warmup.exceeds(runtime.policy.warmup_budget_seconds):
+        logger.warning(
+            "launches take longer than the warm-up budget: warming capacity stops counting early",
+            extra={
+                "longestWarmupSeconds": observation.warmup.longest_seconds,
+                "warmupBudgetSeconds": runtime.policy.warmup_budget_seconds,
+            },
+        )
+    emit_decision_metrics(config.group_name, decision, collector_errors=len(observation.errors))
+    return outcome
+
+
+def emit_decision_metrics(group: str, decision: Decision, *, collector_errors: int) -> None:
+    """EMF metrics (namespace `warmfleet`): DesiredCapacity, each signal's ProposedCapacity, the reason.
+
+    One EMF document per dimension set: `{AutoScalingGroupName}`, plus `Signal` for a proposal and `Reason`
+    for the decision count, so a dashboard can graph why the group moved.
+    """
+    from aws_lambda_powertools.metrics import MetricUnit, single_metric  # noqa: PLC0415 - used once per tick
+
+    base = {GROUP_DIMENSION: group}
+    metrics: list[tuple[str, float, dict[str, str]]] = [
+        ("DesiredCapacity", decision.desired_capacity, {}),
+        ("Decisions", 1, {"Reason": str(decision.reason)}),
+        ("CollectorFailures", collector_errors, {}),
+    ]
+    metrics += [
+        ("ProposedCapacity", p.desired, {"Signal": p.signal})
+        for p in decision.proposals
+        if p.desired is not None
+    ]
+    for name, value, extra in metrics:
+        with single_metric(
+            name=name, unit=MetricUnit.Count, value=value, namespace=NAMESPACE, default_dimensions=base
+        ) as metric:
+            for key, dimension in extra.items():
+                metric.add_dimension(key, dimension)
+
+
+def _log_failed_activities(
+    runtime: ScalerRuntime, config: ScalerConfig, state: ScalerState, unlisted: int
+) -> datetime | None:
+    """Read failed scaling activities only while the group owes launches; log each one once."""
+    if unlisted == 0:
+        return state.last_failed_activity_at
+    from warmfleet import signals  # noqa: PLC0415 - see the module doc
+
+    try:
+        failed = signals.collect_failed_activities(
+            runtime.actuator.client, config.group_name, after=state.last_failed_activity_at
+        )
+    except Exception as error:
+        logger.warning("scaling activities could not be read", extra={"error": str(error)})
+        return state.last_failed_activity_at
+    for activity in failed:
+        logger.error(
+            "scaling activity failed", extra={"activity": activity.as_log(), "owedLaunches": unlisted}
+        )
+    return failed[-1].start_time if failed else state.last_failed_activity_at
+
+
+def _act(
+    runtime: ScalerRuntime,
+    config: ScalerConfig,
+    decision: Decision,
+    observation: Observation,
+    *,
+    unlisted: int,
+    now: datetime,
+) -> ActionReport | None:
+    """Apply the decision; None when nothing may act (paused, dry run) or nothing changes."""
+    if not decision.changed or decision.paused:
+        return None
+    in_flight = None
+    if decision.remove_count > unlisted:
+        in_flight = _instance_in_flight(runtime, config, observation, now)
+    if config.dry_run:
+        chosen = runtime.actuator.plan_removals(
+            observation.group.instances, in_flight or {}, decision.remove_count - unlisted
+        )
+        logger.info(
+            "dry run: would scale", extra={"desired": decision.desired_capacity, "wouldTerminate": chosen}
+        )
+        return None
+    return runtime.actuator.apply(
+        desired=decision.desired_capacity,
+        current=decision.current_capacity,
+        instances=observation.group.instances,
+        in_flight=in_flight,
+        unlisted=unlisted,
+    )
+
+
+def _instance_in_flight(
+    runtime: ScalerRuntime, config: ScalerConfig, observation: Observation, now: datetime
+) -> dict[str, float | None] | None:
+    from warmfleet import signals  # noqa: PLC0415 - see the module doc
+
+    source = runtime.sources.get(signals.SignalName.IN_FLIGHT_REQUESTS, signals.IN_FLIGHT_METRIC)
+    ids = [instance.instance_id for instance in observation.group.instances]
+    try:
+        return signals.collect_instance_in_flight(
+            runtime.cloudwatch,
+            source,
+            config.group_name,
+            ids,
+            now=now,
+            staleness_seconds=INSTANCE_STALENESS_SECONDS,
+        )
+    except Exception as error:
+        logger.warning(
+            "per-instance in-flight could not be read: the group chooses", extra={"error": str(error)}
+        )
+        return None
+
+
+def _outcome(
+    config: ScalerConfig, decision: Decision, observation: Observation, report: ActionReport | None
+) -> dict[str, Any]:
+    return {
+        "status": str(OutcomeStatus.DONE),
+        "reason": str(decision.reason),
+        "message": decision.message,
+        "desired": decision.desired_capacity,
+        "previous": decision.current_capacity,
+        "acted": report is not None and not report.errors,
+        "dryRun": config.dry_run,
+        "paused": decision.paused,
+        "actions": report.as_dict() if report else None,
+        "collectorErrors": list(observation.errors),
+    }
