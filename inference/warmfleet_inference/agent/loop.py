@@ -293,3 +293,6 @@ class Agent:
         )
         logger.info("drained in %.1fs: sent Instance Drained", outcome.drain_seconds)
         self.phase = Phase.DRAINED
+        if self._worker is not None:
+            self._worker.close()
+        self._gpu.close()
