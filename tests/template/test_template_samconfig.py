@@ -1,4 +1,5 @@
-"""samconfig.toml: default, dev and prod environments that only set the template's own parameters."""
+"""samconfig.toml: default, dev and prod environments that only set the template's own parameters; and the
+README's deploy section documents every parameter."""
 
 from __future__ import annotations
 
@@ -58,3 +59,11 @@ def test_no_account_ids_or_secrets() -> None:
     text = "\n".join(line for line in lines if not line.lstrip().startswith("#"))
     assert not re.search(r"\b\d{12}\b", text)
     assert not re.search(r"(?i)secret|password|token|aws_access_key", text)
+
+
+def test_readme_documents_every_parameter(sam_template: dict[str, Any]) -> None:
+    # GIVEN the README's deploy section THEN its parameter table has a row for every template parameter
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("<!-- BEGIN:deploy -->") : readme.index("<!-- END:deploy -->")]
+    rows = set(re.findall(r"^\| `(\w+)` \|", section, flags=re.MULTILINE))
+    assert set(sam_template["Parameters"]) <= rows
