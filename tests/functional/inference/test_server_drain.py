@@ -16,6 +16,8 @@ import pytest
 
 from tests.functional.inference.conftest import ServerProcess, infer_body, sample_rows, start_server
 
+pytestmark = pytest.mark.slow
+
 INFER = "/v2/models/mlp/infer"
 IN_FLIGHT = 6
 # Accepted requests wait this long in the batcher (24 rows never fill a batch of 32), which holds them in

@@ -16,6 +16,8 @@ import pytest
 
 from tests.functional.inference.conftest import ServerProcess, infer_body, sample_rows, start_server
 
+pytestmark = pytest.mark.slow
+
 MAX_BODY = 200_000
 INFER = "/v2/models/mlp/infer"
 

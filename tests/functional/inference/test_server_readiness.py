@@ -6,8 +6,11 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.functional.inference.conftest import infer_body, sample_rows, start_server
+
+pytestmark = pytest.mark.slow
 
 ORDER = ["loading", "warming", "ready"]
 

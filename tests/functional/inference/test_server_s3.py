@@ -13,6 +13,8 @@ from mypy_boto3_s3 import S3Client
 
 from tests.functional.inference.conftest import infer_body, sample_rows, start_server
 
+pytestmark = pytest.mark.slow
+
 BUCKET = "warmfleet-artifacts"
 
 
