@@ -18,6 +18,10 @@ from warmfleet.core.reasons import Reason, SignalStatus, Step
 class Proposal(NamedTuple):
     """One signal's proposal; ``replicas`` is None when the signal could not propose.
 
+    >>> p = Proposal("gpu", SignalKind.AVERAGE, SignalStatus.VALID, 90.0, 1.8, 4, 4, 0, Reason.SCALE_UP, "")
+    >>> p.to_dict()["desired"]
+    4
+
     ``replicas`` is in instances that serve (step 1); ``desired`` adds the
     instances that occupy the group without serving (step 2's rule), so it
     compares with the group's desired capacity.
@@ -51,7 +55,10 @@ class Proposal(NamedTuple):
 
 
 class StepOutcome(NamedTuple):
-    """The number one step produced, and why."""
+    """The number one step produced, and why.
+
+    >>> StepOutcome(Step.BOUNDS, 10, Reason.MAX_SIZE, "capped").to_dict()["reason"]
+    'MaxSize'"""
 
     step: Step
     value: int
@@ -70,6 +77,10 @@ class StepOutcome(NamedTuple):
 
 class Capacity(NamedTuple):
     """How the group's instances count (step 2).
+
+    >>> Capacity(ready=3, warming=1, unseen=0, stuck=1, unhealthy=0, standby=0, terminating=0,
+    ...          protected=0).counted
+    4
 
     ``counted`` (ready + warming + unseen) is the capacity already bought;
     ``occupying`` (unhealthy, or launching past the warm-up budget) holds a place
@@ -119,6 +130,14 @@ class Decision:
     group is paused); ``recommended_capacity`` is what the pipeline computed.
     ``remove_count`` is how many instances a scale-in removes (which ones is the
     adapter's job).
+
+    >>> from datetime import UTC, datetime
+    >>> from warmfleet.core import DecisionInputs, Policy, decide
+    >>> group = {"min_size": 2, "max_size": 4, "desired_capacity": 3}
+    >>> inputs = DecisionInputs.model_validate({"group": group})
+    >>> decision = decide(inputs, Policy(), now=datetime(2026, 1, 1, tzinfo=UTC))
+    >>> decision.desired_capacity, decision.changed, str(decision.reason)
+    (3, False, 'NoValidSignal')
     """
 
     desired_capacity: int

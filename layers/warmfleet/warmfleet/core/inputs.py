@@ -17,7 +17,10 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validato
 
 
 class LifecycleState(StrEnum):
-    """``LifecycleState`` of an instance in an Auto Scaling group, as the API spells it."""
+    """``LifecycleState`` of an instance in an Auto Scaling group, as the API spells it.
+
+    >>> LifecycleState("Pending:Wait") in LAUNCHING_STATES
+    True"""
 
     PENDING = "Pending"
     PENDING_WAIT = "Pending:Wait"
@@ -55,7 +58,10 @@ class _Frozen(BaseModel):
 
 
 class GroupCapacity(_Frozen):
-    """The group's ``MinSize``, ``MaxSize`` and current ``DesiredCapacity``."""
+    """The group's ``MinSize``, ``MaxSize`` and current ``DesiredCapacity``.
+
+    >>> GroupCapacity(min_size=1, max_size=10, desired_capacity=3).desired_capacity
+    3"""
 
     min_size: int = Field(ge=0)
     max_size: int = Field(ge=0)
@@ -69,7 +75,11 @@ class GroupCapacity(_Frozen):
 
 
 class Instance(_Frozen):
-    """One instance of the group as ``DescribeAutoScalingGroups`` reports it."""
+    """One instance of the group as ``DescribeAutoScalingGroups`` reports it.
+
+    >>> Instance.model_validate({"instance_id": "i-1", "lifecycle_state": "InService",
+    ...                          "launch_time": "2026-01-01T00:00:00Z"}).healthy
+    True"""
 
     instance_id: str = Field(min_length=1)
     lifecycle_state: LifecycleState
@@ -85,6 +95,9 @@ class SignalReading(_Frozen):
     ``value`` is a per-instance average or a total, as the signal's policy says.
     ``panic_value``, when a collector can read the short panic window, is used for
     the panic test instead of ``value``.
+
+    >>> SignalReading(name="QueueBacklog", value=None).value is None  # missing, not zero
+    True
     """
 
     name: str = Field(min_length=1)

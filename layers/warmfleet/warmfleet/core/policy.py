@@ -41,7 +41,10 @@ MAX_STABILIZATION_SECONDS = 3600
 
 
 class SignalKind(StrEnum):
-    """How a signal's reading is turned into a proposal."""
+    """How a signal's reading is turned into a proposal.
+
+    >>> SignalKind("total") is SignalKind.TOTAL
+    True"""
 
     AVERAGE = "average"  # per-instance average: HPA ratio ceil(ready * value / target)
     TOTAL = "total"  # a total for the group: ceil(total / target_per_instance), KEDA-style
@@ -52,7 +55,10 @@ class _Frozen(BaseModel):
 
 
 class SignalPolicy(_Frozen):
-    """One signal: its kind, target, tolerance band, activation threshold and staleness limit."""
+    """One signal: its kind, target, tolerance band, activation threshold and staleness limit.
+
+    >>> SignalPolicy(name="QueueBacklog", kind="total", target=10).tolerance
+    Tolerance(scale_down=0.1, scale_up=0.1)"""
 
     name: str = Field(min_length=1)
     kind: SignalKind = SignalKind.AVERAGE
@@ -69,7 +75,10 @@ class SignalPolicy(_Frozen):
 
 
 class RatePolicySpec(_Frozen):
-    """At most ``value`` instances (``Pods``) or percent (``Percent``) per ``period_seconds``."""
+    """At most ``value`` instances (``Pods``) or percent (``Percent``) per ``period_seconds``.
+
+    >>> RatePolicySpec(type="Pods", value=4, period_seconds=15).value
+    4"""
 
     type: PolicyType
     value: int = Field(gt=0)
@@ -77,7 +86,12 @@ class RatePolicySpec(_Frozen):
 
 
 class ScalingRulesSpec(_Frozen):
-    """One direction of the behaviour: stabilization window, rate policies, select policy."""
+    """One direction of the behaviour: stabilization window, rate policies, select policy.
+
+    >>> spec = ScalingRulesSpec(stabilization_window_seconds=60, policies=[
+    ...     {"type": "Percent", "value": 50, "period_seconds": 30}])
+    >>> spec.rules.longest_period
+    30"""
 
     stabilization_window_seconds: int = Field(ge=0, le=MAX_STABILIZATION_SECONDS)
     select_policy: SelectPolicy = SelectPolicy.MAX
@@ -117,14 +131,20 @@ def _default_scale_down() -> ScalingRulesSpec:
 
 
 class Behavior(_Frozen):
-    """HPA ``behavior``: each direction's stabilization and rate policies (HPA defaults)."""
+    """HPA ``behavior``: each direction's stabilization and rate policies (HPA defaults).
+
+    >>> Behavior().scale_down.stabilization_window_seconds
+    300"""
 
     scale_up: ScalingRulesSpec = Field(default_factory=_default_scale_up)
     scale_down: ScalingRulesSpec = Field(default_factory=_default_scale_down)
 
 
 class PanicPolicy(_Frozen):
-    """Knative panic mode; collectors read ``panic_value`` over ``panic_window_percentage`` of the window."""
+    """Knative panic mode; collectors read ``panic_value`` over ``panic_window_percentage`` of the window.
+
+    >>> PanicPolicy().threshold_ratio
+    2.0"""
 
     enabled: bool = True
     stable_window_seconds: float = Field(default=DEFAULT_STABLE_WINDOW_SECONDS, gt=0, le=3600)
@@ -138,7 +158,10 @@ class PanicPolicy(_Frozen):
 
 
 class FallbackPolicy(_Frozen):
-    """What a signal failing more than ``failure_threshold`` times in a row proposes (hold or raise only)."""
+    """What a signal failing more than ``failure_threshold`` times in a row proposes (hold or raise only).
+
+    >>> str(FallbackPolicy(replicas=4).behavior)
+    'currentReplicasIfHigher'"""
 
     failure_threshold: int = Field(default=3, ge=0)
     behavior: FallbackBehavior = FallbackBehavior.CURRENT_REPLICAS_IF_HIGHER
@@ -154,7 +177,10 @@ class FallbackPolicy(_Frozen):
 
 
 class AlarmStep(_Frozen):
-    """While alarm ``alarm_name`` is in ALARM, the floor is the capacity when it fired plus this step."""
+    """While alarm ``alarm_name`` is in ALARM, the floor is the capacity when it fired plus this step.
+
+    >>> AlarmStep(alarm_name="InFlightHigh", add_percent=50).add_instances
+    0"""
 
     alarm_name: str = Field(min_length=1)
     add_instances: int = Field(default=0, ge=0)
@@ -168,7 +194,10 @@ class AlarmStep(_Frozen):
 
 
 class ScheduledCapacity(_Frozen):
-    """A named schedule window's floor and/or ceiling (the window's timing lives in the scheduler)."""
+    """A named schedule window's floor and/or ceiling (the window's timing lives in the scheduler).
+
+    >>> ScheduledCapacity(name="nights", ceiling=2).floor is None
+    True"""
 
     name: str = Field(min_length=1)
     schedule_expression: str | None = None

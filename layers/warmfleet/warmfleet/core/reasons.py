@@ -12,7 +12,10 @@ from enum import StrEnum
 
 
 class Step(StrEnum):
-    """The pipeline steps of :func:`warmfleet.core.decide`, in the order they run."""
+    """The pipeline steps of :func:`warmfleet.core.decide`, in the order they run.
+
+    >>> [str(step) for step in Step][:3]
+    ['proposals', 'warming', 'combine']"""
 
     PROPOSALS = "proposals"
     WARMING = "warming"
@@ -24,7 +27,10 @@ class Step(StrEnum):
 
 
 class SignalStatus(StrEnum):
-    """Whether a signal could make a proposal."""
+    """Whether a signal could make a proposal.
+
+    >>> SignalStatus("stale") is SignalStatus.STALE
+    True"""
 
     VALID = "valid"
     MISSING = "missing"
@@ -33,7 +39,10 @@ class SignalStatus(StrEnum):
 
 
 class Reason(StrEnum):
-    """Why a step (and so the decision) produced its number."""
+    """Why a step (and so the decision) produced its number.
+
+    >>> str(Reason.SCALE_DOWN_STABILIZED)
+    'ScaleDownStabilized'"""
 
     # proposals and combine
     NO_CHANGE = "NoChange"
