@@ -55,9 +55,7 @@ def _keep_events(
     return (*kept, new) if new is not None else kept
 
 
-def decide(
-    inputs: DecisionInputs, policy: Policy, history: History | None = None, *, now: datetime
-) -> Decision:
+def decide(inputs: DecisionInputs, policy: Policy, history: History | None, now: datetime) -> Decision:
     """Decide the group's desired capacity at ``now``, and why.
 
     Parameters
@@ -68,7 +66,7 @@ def decide(
     policy
         The group's scaling policy.
     history
-        The previous decision's ``history`` (None or ``History()`` for a new group).
+        The previous decision's ``history`` (``None`` or ``History()`` for a group never seen).
     now
         The decision time, timezone-aware.
 
@@ -92,7 +90,7 @@ def decide(
     ...     ],
     ...     "signals": [{"name": "inflight", "value": 8, "timestamp": "2026-01-01T00:00:00Z"}],
     ... })
-    >>> decision = decide(inputs, policy, now=now)
+    >>> decision = decide(inputs, policy, None, now)
     >>> decision.desired_capacity, str(decision.reason)
     (4, 'ScaleUp')
     """

@@ -135,7 +135,7 @@ class Decision:
     >>> from warmfleet.core import DecisionInputs, Policy, decide
     >>> group = {"min_size": 2, "max_size": 4, "desired_capacity": 3}
     >>> inputs = DecisionInputs.model_validate({"group": group})
-    >>> decision = decide(inputs, Policy(), now=datetime(2026, 1, 1, tzinfo=UTC))
+    >>> decision = decide(inputs, Policy(), None, datetime(2026, 1, 1, tzinfo=UTC))
     >>> decision.desired_capacity, decision.changed, str(decision.reason)
     (3, False, 'NoValidSignal')
     """
