@@ -113,6 +113,14 @@ def metric_values(aws: Aws, metric: str, dimensions: list[dict[str, str]]) -> li
     return list(result["MetricDataResults"][0]["Values"])
 
 
+def group_dimension(group: str) -> dict[str, str]:
+    return {"Name": "AutoScalingGroupName", "Value": group}
+
+
+def instance_dimension(imds: FakeImds) -> dict[str, str]:
+    return {"Name": "InstanceId", "Value": imds.instance_id}
+
+
 ALWAYS = {"InFlightRequests", "RequestLatencyP95"}
 GPU = {"GPUUtilization", "GPUMemoryUtilization"}
 
@@ -226,6 +234,13 @@ def test_drain_with_messages_held_loses_nothing(
     wait_until(
         lambda: worker is not None and worker.busy == 2 and server.inflight == 2, 10, "two held messages"
     )
+    # AND the worker's load is published under both dimension sets while it holds them
+    group_only = [group_dimension(name)]
+    with_instance = [group_dimension(name), instance_dimension(imds)]
+    wait_until(
+        lambda: 2.0 in metric_values(aws, "QueueWorkerBusy", group_only), 10, "QueueWorkerBusy by group"
+    )
+    wait_until(lambda: 2.0 in metric_values(aws, "QueueWorkerBusy", with_instance), 10, "... by instance")
     # WHEN SIGTERM arrives while they are held
     running.agent.request_termination(DrainTrigger.SIGTERM)
     drained = events.wait_for("Instance Drained")
