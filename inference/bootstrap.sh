@@ -193,6 +193,15 @@ require_command curl "IMDSv2"
 require_command sha256sum "checksums"
 "$PYTHON" -c 'import sys; assert sys.version_info >= (3, 11)' 2>/dev/null || fail "$PYTHON is not Python >= 3.11"
 
+if ((!SYSTEMD)); then
+    # Local mode: never overwrite the files of an instance that is still running in this root.
+    for pid_file in "$RUN_DIR"/server.pid "$RUN_DIR"/agent.pid; do
+        if [[ -f $pid_file ]] && kill -0 "$(cat "$pid_file")" 2>/dev/null; then
+            fail "$(basename "$pid_file" .pid) already running (pid $(cat "$pid_file")) in ${ROOT:-/}; stop it first"
+        fi
+    done
+fi
+
 STEP=identity
 [[ -n $REGION ]] || REGION=$(imds placement/region)
 [[ -n $INSTANCE_ID ]] || INSTANCE_ID=$(imds instance-id)
@@ -216,13 +225,13 @@ log "group $CFG_GROUP_NAME, version $VERSION, model $VER_MODEL_URI, port $PORT"
 STEP=artifact
 RELEASE=$PREFIX/releases/$VERSION
 mkdir -p "$RELEASE"
-aws s3 cp --only-show-errors "$VER_MANIFEST_URI" "$RELEASE/manifest.json" ||
-    fail "could not download the manifest $VER_MANIFEST_URI"
-verify_sha256 "$RELEASE/manifest.json" "$VER_MANIFEST_SHA256"
-entries=$(manifest_entries "$RELEASE/manifest.json" "$VERSION") || fail "the manifest of $VERSION is invalid"
-# The model is not downloaded here: the server fetches it through its verified, digest-keyed cache.
+# One download for the manifest and the files beside it; nothing is trusted before it is verified. The
+# model is not downloaded here: the server fetches it through its verified, digest-keyed cache.
 aws s3 cp --only-show-errors --recursive "${VER_MANIFEST_URI%/*}/" "$RELEASE/" \
-    --exclude "model/*" --exclude "manifest.json*" || fail "could not download version $VERSION"
+    --exclude "model/*" --exclude "manifest.json.sha256" || fail "could not download version $VERSION"
+[[ -f $RELEASE/${VER_MANIFEST_URI##*/} ]] || fail "$VER_MANIFEST_URI does not exist"
+verify_sha256 "$RELEASE/${VER_MANIFEST_URI##*/}" "$VER_MANIFEST_SHA256"
+entries=$(manifest_entries "$RELEASE/${VER_MANIFEST_URI##*/}" "$VERSION") || fail "the manifest of $VERSION is invalid"
 PACKAGE_VERSION="" REQUIREMENTS="" UNITS=()
 while IFS=$'\t' read -r role path sha256; do
     case $role in
@@ -328,9 +337,6 @@ if ((SYSTEMD)); then
 else
     for name in server agent; do
         pid_file=$RUN_DIR/$name.pid
-        if [[ -f $pid_file ]] && kill -0 "$(cat "$pid_file")" 2>/dev/null; then
-            fail "the $name is already running (pid $(cat "$pid_file")); stop it before bootstrapping again"
-        fi
         ((DRY_RUN)) && { run "$PREFIX/bin/run-$name" && continue; }
         printf '%q\n' "$PREFIX/bin/run-$name" >>"$COMMAND_LOG"
         # Its own session, so the caller can stop the process and its children by the recorded pid.

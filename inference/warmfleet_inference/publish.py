@@ -194,14 +194,15 @@ def _check_destination(request: PublishRequest, s3: S3Client, key_prefix: str) -
 def _stage(request: PublishRequest, project_dir: Path, stage: Path) -> list[ManifestFile]:
     """Lay out every file but the manifest in `stage` as it will be in S3; return their manifest entries."""
     entries: list[tuple[str, FileRole]] = []
+    # The user's model first: checking it is quick, and a bad one must stop the publish before the build.
+    model_path = _stage_model(request, stage / "model")
+    entries.append((f"model/{model_path.name}", FileRole.MODEL))
+    entries.append((f"model/{model_path.name}{CHECKSUM_SUFFIX}", FileRole.MODEL_CHECKSUM))
     wheel = build_wheel(project_dir, stage / "wheels")
     entries.append((f"wheels/{wheel.name}", FileRole.WHEEL))
     pins = pinned_requirements(request.accelerator, request.onnxruntime_gpu)
     (stage / "requirements.txt").write_text(requirements_text(pins, request.accelerator), encoding="utf-8")
     entries.append(("requirements.txt", FileRole.REQUIREMENTS))
-    model_path = _stage_model(request, stage / "model")
-    entries.append((f"model/{model_path.name}", FileRole.MODEL))
-    entries.append((f"model/{model_path.name}{CHECKSUM_SUFFIX}", FileRole.MODEL_CHECKSUM))
     shutil.copy2(project_dir / "inference" / "bootstrap.sh", stage / "bootstrap.sh")
     entries.append(("bootstrap.sh", FileRole.BOOTSTRAP))
     (stage / "systemd").mkdir()

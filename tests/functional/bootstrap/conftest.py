@@ -3,7 +3,8 @@
 `published` publishes one version once per module (a small model, a few server settings) for a stack of
 its own; `Stack.copy_version_to` gives another test stack the same version's parameters without publishing
 again. The bootstrap runs as the real script in a subprocess, with the AWS CLI pointed at moto through
-`AWS_ENDPOINT_URL`, an install root under `tmp_path`, and the suite's own environment (`--reuse-venv`).
+`AWS_ENDPOINT_URL`, an install root in a private temporary directory, and the suite's own environment
+(`--reuse-venv`).
 """
 
 from __future__ import annotations
@@ -13,9 +14,10 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -82,10 +84,10 @@ class Stack:
         """Another stack on the same server and bucket."""
         return Stack(self.endpoint, f"wf{uuid.uuid4().hex[:10]}", self.bucket, self.clients)
 
-    def env(self, path_prefix: Path | None = None) -> dict[str, str]:
+    def env(self, *path_first: Path) -> dict[str, str]:
+        """The environment of a process that uses this stack: AWS on moto, `path_first` before the PATH."""
         env = dict(os.environ, AWS_ENDPOINT_URL=self.endpoint)
-        if path_prefix is not None:
-            env["PATH"] = f"{path_prefix}{os.pathsep}{env['PATH']}"
+        env["PATH"] = os.pathsep.join([*map(str, path_first), env["PATH"]])
         return env
 
     def catch_instance_events(self, group: str) -> Callable[[], list[dict[str, Any]]]:
@@ -107,31 +109,60 @@ class Stack:
         return collect
 
 
-@pytest.fixture(scope="module")
-def aws_cli() -> str:
-    """The AWS CLI the bootstrap uses (the instance AMI ships it; pyenv provides it here)."""
+def _private_directory(prefix: str) -> Iterator[Path]:
+    # Not pytest's tmp_path: on a machine where other pytest sessions start meanwhile, their retention
+    # policy may delete this session's numbered directory while a bootstrapped instance still runs in it.
+    with tempfile.TemporaryDirectory(prefix=prefix) as directory:
+        yield Path(directory)
+
+
+@pytest.fixture
+def scratch() -> Iterator[Path]:
+    """An empty directory of this test's own (an install root, stand-in commands)."""
+    yield from _private_directory("warmfleet-test-")
+
+
+@pytest.fixture(scope="session")
+def session_scratch() -> Iterator[Path]:
+    yield from _private_directory("warmfleet-session-")
+
+
+@pytest.fixture(scope="session")
+def aws_cli(session_scratch: Path) -> Path:
+    """A directory holding the AWS CLI the bootstrap uses (the instance AMI ships it; pyenv provides it here).
+
+    A pyenv shim costs about a second per call on a busy machine, so the CLI it resolves to is linked
+    directly; put the directory first on the PATH.
+    """
     found = shutil.which("aws")
     if found is None:
         pytest.skip("the AWS CLI (`aws`) is not on the PATH; the bootstrap reads SSM and S3 with it")
-    return found
+    resolved = subprocess.run(["pyenv", "which", "aws"], capture_output=True, text=True, check=False)
+    target = (
+        Path(resolved.stdout.strip()) if resolved.returncode == 0 and resolved.stdout.strip() else Path(found)
+    )
+    directory = session_scratch / "aws-cli"
+    directory.mkdir()
+    (directory / "aws").symlink_to(target)
+    return directory
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def stack(moto_server: str) -> Stack:
     created = Stack(moto_server, f"wf{uuid.uuid4().hex[:10]}", f"artifacts-{uuid.uuid4().hex[:12]}")
     created.client("s3").create_bucket(Bucket=created.bucket)
     return created
 
 
-@pytest.fixture(scope="module")
-def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+@pytest.fixture(scope="session")
+def tiny_model(session_scratch: Path) -> Path:
     """A small real ONNX model, so the server loads and warms it in a moment."""
-    path = tmp_path_factory.mktemp("model") / "tiny-mlp.onnx"
+    path = session_scratch / "model" / "tiny-mlp.onnx"
     write_model(path, ModelSpec(input_dim=8, hidden_dim=16, layers=2, output_dim=4))
     return path
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def published(stack: Stack, tiny_model: Path) -> PublishResult:
     request = PublishRequest(
         bucket=stack.bucket,
@@ -144,9 +175,12 @@ def published(stack: Stack, tiny_model: Path) -> PublishResult:
 
 
 def run_bootstrap(
-    stack: Stack, root: Path, *args: str, path_prefix: Path | None = None, timeout: float = 180
+    stack: Stack, root: Path, *args: str, path_first: Sequence[Path], timeout: float = 180
 ) -> subprocess.CompletedProcess[str]:
-    """Run the real bootstrap script for `stack` into `root`; region given, instance id from `args`/IMDS."""
+    """Run the real bootstrap script for `stack` into `root`; region given, instance id from `args`/IMDS.
+
+    `path_first` goes before the PATH: the `aws_cli` fixture's directory, and any recording stand-ins.
+    """
     command = [
         "bash",
         str(BOOTSTRAP),
@@ -160,7 +194,7 @@ def run_bootstrap(
     command += ["--python", sys.executable, *args]
     return subprocess.run(
         command,
-        env=stack.env(path_prefix),
+        env=stack.env(*path_first),
         stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,
