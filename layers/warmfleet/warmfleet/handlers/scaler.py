@@ -16,6 +16,7 @@ boto3 is imported only when the first tick builds the runtime, so importing this
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -199,12 +200,13 @@ def on_tick(tick: ScalerTick, config: ScalerConfig, provide: RuntimeProvider) ->
 def emit_decision_metrics(group: str, decision: Decision, *, collector_errors: int) -> None:
     """EMF metrics (namespace `warmfleet`): DesiredCapacity, each signal's ProposedCapacity, the reason.
 
-    One EMF document per dimension set: `{AutoScalingGroupName}`, plus `Signal` for a proposal and `Reason`
-    for the decision count, so a dashboard can graph why the group moved.
+    One EMF document per metric, each under `{AutoScalingGroupName}` plus `Signal` for a proposal and
+    `Reason` for the decision count, so a dashboard can graph why the group moved. `service=""` leaves out
+    Powertools' default `service` dimension, as the metric contract has only the group's.
     """
-    from aws_lambda_powertools.metrics import MetricUnit, single_metric  # noqa: PLC0415 - used once per tick
+    from aws_lambda_powertools.metrics import MetricUnit  # noqa: PLC0415 - used once per tick
+    from aws_lambda_powertools.metrics.base import SingleMetric  # noqa: PLC0415 - likewise
 
-    base = {GROUP_DIMENSION: group}
     metrics: list[tuple[str, float, dict[str, str]]] = [
         ("DesiredCapacity", decision.desired_capacity, {}),
         ("Decisions", 1, {"Reason": str(decision.reason)}),
@@ -216,11 +218,11 @@ def emit_decision_metrics(group: str, decision: Decision, *, collector_errors: i
         if p.desired is not None
     ]
     for name, value, extra in metrics:
-        with single_metric(
-            name=name, unit=MetricUnit.Count, value=value, namespace=NAMESPACE, default_dimensions=base
-        ) as metric:
-            for key, dimension in extra.items():
-                metric.add_dimension(key, dimension)
+        metric = SingleMetric(namespace=NAMESPACE, service="")
+        metric.add_metric(name=name, unit=MetricUnit.Count, value=value)
+        for key, dimension in {GROUP_DIMENSION: group, **extra}.items():
+            metric.add_dimension(name=key, value=dimension)
+        print(json.dumps(metric.serialize_metric_set(), separators=(",", ":")))  # EMF goes to stdout
 
 
 def _log_failed_activities(
