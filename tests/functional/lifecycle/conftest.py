@@ -95,12 +95,13 @@ class World:
         )
 
     def terminate(self, fixture: str = "lifecycle/terminate.json") -> str:
+        """Terminating:Wait, with DrainTimeoutSeconds as the hook timeout (as the template sets it)."""
         detail = load_event(fixture)["detail"]
         return self.hooks.terminate(
             GROUP,
             detail["EC2InstanceId"],
             TERMINATE_HOOK,
-            self.config.hook_heartbeat_seconds,
+            self.config.drain_timeout_seconds,
             token=detail["LifecycleActionToken"],
         )
 

@@ -96,12 +96,29 @@ def test_sweep_adopts_a_lost_terminate_and_bounds_its_drain(make_world: Callable
     # GIVEN an instance in Terminating:Wait whose terminate event was lost
     world = make_world()
     world.terminate()
-    # WHEN the sweep runs now and again after the drain timeout
-    (adopted,) = world.handle("lifecycle/sweep.json")["actions"]
-    world.clock.advance(301)
-    (timeout,) = world.handle("lifecycle/sweep.json")["actions"]
-    # THEN it is adopted and heartbeated, then let go
-    assert adopted["reason"] == "heartbeat"
-    assert (timeout["status"], timeout["reason"]) == ("done", "drain-timeout")
+    # WHEN the sweep runs now and then every minute
+    reasons = [action["reason"] for action in world.handle("lifecycle/sweep.json")["actions"]]
+    while not calls(world, "complete"):
+        world.clock.advance(60)
+        assert world.hooks.state(INSTANCE) == "Terminating:Wait"
+        reasons += [action["reason"] for action in world.handle("lifecycle/sweep.json")["actions"]]
+    # THEN it is adopted and heartbeated at once (its deadline is unknown), kept alive, then let go
+    assert reasons[0] == "heartbeat" and reasons[-1] == "drain-timeout"
     assert calls(world, "complete") == [(None, "CONTINUE")]
     assert world.hooks.state(INSTANCE) == "Terminated"
+
+
+def test_sweep_bounds_its_verifications_and_defers_the_rest(
+    make_world: Callable[..., World], scripted: Callable[..., ScriptedServer]
+) -> None:
+    # GIVEN three lost launches of loading servers, and room for two verifications per sweep (40 s / 20 s)
+    server = scripted(LOADING)
+    world = make_world(server.port, MODEL_NAME="m", VERIFY_TIMEOUT_SECONDS="20")
+    for n in range(3):
+        world.hooks.launch("warmfleet-dev-fleet", f"i-{n:017x}", "warmfleet-dev-launch-hook", 600)
+    # WHEN the sweep adopts them
+    actions = world.handle("lifecycle/sweep.json")["actions"]
+    # THEN two are probed and the third keeps its hook alive and waits for the next tick
+    assert [a["reason"] for a in actions] == ["not-ready-yet", "not-ready-yet", "heartbeat"]
+    assert len([r for r in server.requests if r[1] == "/ready"]) == 2
+    assert len(calls(world, "heartbeat")) == 3

@@ -56,6 +56,19 @@ CASES: list[Any] = [
         id="model-discovered-from-listing",
     ),
     pytest.param(
+        {
+            ("GET", "/ready"): READY,
+            ("POST", "/v2/repository/index"): (200, [{"name": "m", "state": "READY"}]),
+            ("GET", "/v2/models/m"): (200, METADATA),
+            ("POST", "/v2/models/m/infer"): (200, OUTPUTS),
+        },
+        {},
+        VerifyOutcome.PASSED,
+        "canary infer on 'm'",
+        None,
+        id="model-discovered-from-triton-repository-index",
+    ),
+    pytest.param(
         {("GET", "/ready"): READY, ("POST", "/generate"): (200, {"text": "ok"})},
         {"canary_request": {"path": "/generate", "body": {"prompt": "hi", "max_tokens": 1}}},
         VerifyOutcome.PASSED,

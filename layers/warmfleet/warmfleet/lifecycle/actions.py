@@ -48,6 +48,8 @@ class GateSettings:
     launch_hook_name: str
     terminate_hook_name: str
     limits: Limits
+    # Verifications one sweep may run (each up to VERIFY_TIMEOUT_SECONDS); the rest wait for the next tick.
+    max_sweep_verifications: int = 8
 
     def hook_for(self, kind: ActionKind) -> str:
         return self.launch_hook_name if kind is ActionKind.LAUNCH else self.terminate_hook_name
@@ -148,7 +150,7 @@ class ActionRunner:
             )
             self.save(closed, record)
             return outcome("done", Reason.TOKEN_EXPIRED, "no active action to heartbeat", closed)
-        updated = record.evolve(heartbeat_deadline=now + self.settings.limits.hook_heartbeat)
+        updated = record.evolve(heartbeat_deadline=now + self.settings.limits.hook_timeout(record.kind))
         self.log("heartbeat recorded", record, Reason.HEARTBEAT, heartbeatDeadline=updated.heartbeat_deadline)
         self.save(updated, record)
         return outcome("done", Reason.HEARTBEAT, "heartbeat recorded", updated)

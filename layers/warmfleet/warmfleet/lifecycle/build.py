@@ -13,6 +13,9 @@ from warmfleet.lifecycle.gate import LifecycleGate
 from warmfleet.lifecycle.transitions import Limits
 from warmfleet.lifecycle.verify import HttpClient, InstanceVerifier, VerifySettings
 
+# The template gives the function 60 s; the sweep's verifications get 40 of them, heartbeats the rest.
+SWEEP_VERIFY_SECONDS = 40
+
 
 def build_gate(
     config: LifecycleConfig,
@@ -30,7 +33,13 @@ def build_gate(
         drain_timeout=config.drain_timeout_seconds,
         verify_attempts=config.verify_attempts,
     )
-    settings = GateSettings(config.group_name, config.launch_hook_name, config.terminate_hook_name, limits)
+    settings = GateSettings(
+        config.group_name,
+        config.launch_hook_name,
+        config.terminate_hook_name,
+        limits,
+        max_sweep_verifications=max(1, SWEEP_VERIFY_SECONDS // config.verify_timeout_seconds),
+    )
     verifier = InstanceVerifier(
         VerifySettings(
             config.app_port, config.verify_timeout_seconds, config.model_name, config.canary_request

@@ -7,7 +7,7 @@ or sleeps: every wait is the next event or the next sweep.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -43,6 +43,7 @@ _REPORTS = {
 @dataclass
 class LifecycleGate:
     runner: ActionRunner
+    _verify_slots: int = field(default=0, init=False)
 
     def on_lifecycle_action(self, event: LifecycleActionEvent) -> dict[str, Any]:
         """Record a launch or terminate action once per token; then act on what is already known."""
@@ -63,7 +64,7 @@ class LifecycleGate:
             hook_name=detail.lifecycle_hook_name,
             token=detail.lifecycle_action_token,
             started_at=event_time,
-            heartbeat_deadline=event_time + run.settings.limits.hook_heartbeat,
+            heartbeat_deadline=event_time + run.settings.limits.hook_timeout(kind),
             warm_pool=detail.from_warm_pool or detail.to_warm_pool,
             report=marker.report if marker else AgentReport.NONE,
             report_reason=marker.report_reason if marker else "",
@@ -146,6 +147,7 @@ class LifecycleGate:
         now = run.clock()
         records = run.store.list()
         states = run.hooks.group_states(run.settings.group_name)
+        self._verify_slots = run.settings.max_sweep_verifications
         results: list[dict[str, Any]] = []
         for record in records:
             if record.is_open:
@@ -197,6 +199,15 @@ class LifecycleGate:
     def _safely(self, record: ActionRecord, step: Step, reason: Reason, message: str) -> dict[str, Any]:
         """One record's step; an AWS error on one record must not stop the sweep for the others."""
         run = self.runner
+        if step is Step.VERIFY:
+            if self._verify_slots <= 0:
+                if not heartbeat_due(record, run.clock()):
+                    return outcome(
+                        "ignored", Reason.VERIFY_DEFERRED, "no verification left this sweep", record
+                    )
+                step, reason, message = Step.HEARTBEAT, Reason.VERIFY_DEFERRED, "verification deferred"
+            else:
+                self._verify_slots -= 1
         try:
             result = run.act(step, record, reason, message)
             if step is Step.VERIFY and result["status"] == "ignored":

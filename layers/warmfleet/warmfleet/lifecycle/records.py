@@ -59,6 +59,7 @@ class Reason(StrEnum):
     VERIFIED = "verified"
     VERIFY_FAILED_RETRY = "verify-failed-will-retry"
     VERIFY_FAILED = "verify-failed"
+    VERIFY_DEFERRED = "verify-deferred"
     NOT_READY_YET = "not-ready-yet"
     WARMUP_FAILED = "warmup-failed"
     BUDGET_EXCEEDED = "budget-exceeded"

@@ -58,6 +58,11 @@ class Limits:
     drain_timeout: float
     verify_attempts: int
 
+    def hook_timeout(self, kind: ActionKind) -> float:
+        """The hook's heartbeat timeout: `HookHeartbeatSeconds` for launch; the template gives the terminate
+        hook `DrainTimeoutSeconds`, so a drain is never cut short by the hook before the function does it."""
+        return self.hook_heartbeat if kind is ActionKind.LAUNCH else self.drain_timeout
+
 
 def after_recorded(record: ActionRecord) -> Decision:
     """What follows recording a new action: act on an early report, or wait for the agent."""

@@ -5,9 +5,9 @@ the instance is InService (the ALB does not send it traffic yet). One verificati
 200 (a 503 says `NOT_READY` with the server's state and reason), then one canary inference succeeds — the
 configured `CANARY_REQUEST` for bring-your-own servers, otherwise a batch-of-1 request built from
 `GET /v2/models/{name}` metadata. The model name is `MODEL_NAME`, or, when empty, the single model that
-`GET /v2/models` lists (servers without that listing need `MODEL_NAME`). The whole check shares one deadline
-of `VERIFY_TIMEOUT_SECONDS`. The HTTP client is injectable; the default uses the standard library, so the
-Lambda layer needs no HTTP package.
+`GET /v2/models` or Triton's `POST /v2/repository/index` lists (servers without either need `MODEL_NAME`).
+The whole check shares one deadline of `VERIFY_TIMEOUT_SECONDS`. The HTTP client is injectable; the default
+uses the standard library, so the Lambda layer needs no HTTP package.
 
 `CANARY_REQUEST` is either a v2 infer body (`{"inputs": [...]}`, posted to the model's infer URL) or
 `{"path": "/generate", "body": {...}}`, posted as given; any 2xx answer passes the latter.
@@ -129,9 +129,15 @@ class InstanceVerifier:
 
     def _discover_model(self, base: str, deadline: float) -> str:
         status, listing = self._call("GET", f"{base}/v2/models", None, deadline)
-        if status != 200:
-            raise VerificationError(f"MODEL_NAME is not set and GET /v2/models answered {status}")
-        return model_name_from_listing(listing)
+        if status == 200:
+            return model_name_from_listing(listing)
+        # Triton's model repository extension lists {"name", "state"} entries; the ready ones count.
+        status, index = self._call("POST", f"{base}/v2/repository/index", {"ready": True}, deadline)
+        if status == 200 and isinstance(index, list):
+            return model_name_from_listing({"models": index})
+        raise VerificationError(
+            "MODEL_NAME is not set and the server lists no models (GET /v2/models, POST /v2/repository/index)"
+        )
 
     def _call(self, method: str, url: str, payload: object, deadline: float) -> tuple[int, Any]:
         remaining = deadline - self._clock()
