@@ -101,9 +101,9 @@ class SignalReading(_Frozen):
     """
 
     name: str = Field(min_length=1)
-    value: float | None = None
+    value: float | None = Field(default=None, ge=0, allow_inf_nan=False)
     timestamp: AwareDatetime | None = None
-    panic_value: float | None = None
+    panic_value: float | None = Field(default=None, ge=0, allow_inf_nan=False)
 
     @model_validator(mode="after")
     def _timestamp_with_value(self) -> Self:
