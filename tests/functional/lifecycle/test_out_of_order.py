@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from warmfleet.lifecycle import ActionKind, ActionPhase, HookResult
+from warmfleet.lifecycle import ActionKind, ActionPhase, HookResult, Reason
 
 from tests.functional.inference.conftest import ServerProcess
 from tests.functional.lifecycle.conftest import INSTANCE, World, server_port
@@ -97,3 +97,27 @@ def test_drained_before_the_terminate_action_completes_by_instance_id(
     assert (late["status"], late["reason"]) == ("ignored", "already-completed")
     record = world.store.get(INSTANCE, ActionKind.TERMINATE)
     assert record is not None and record.result is HookResult.CONTINUE
+
+
+def test_completion_is_stored_even_when_a_sweep_heartbeat_raced_it(make_world: Callable[..., World]) -> None:
+    # GIVEN a recorded launch, read by an Instance Warm invocation that is now verifying
+    world = make_world()
+    world.launch()
+    world.handle("lifecycle/launch.json")
+    read_by_warm = world.store.get(INSTANCE, ActionKind.LAUNCH)
+    assert read_by_warm is not None
+    # AND meanwhile the sweep heartbeats the same action and stores a newer version
+    world.store.save(
+        read_by_warm.evolve(heartbeat_deadline=read_by_warm.heartbeat_deadline + 600), read_by_warm
+    )
+    # WHEN the warm invocation completes CONTINUE from its stale copy
+    outcome = world.gate.runner.complete(
+        read_by_warm, HookResult.CONTINUE, Reason.VERIFIED, "ready; canary ok"
+    )
+    # THEN AWS was told once and the completion is stored, so no later sweep mistakes it for a lost action
+    assert (outcome["status"], outcome["reason"]) == ("done", "verified")
+    stored = world.store.get(INSTANCE, ActionKind.LAUNCH)
+    assert (
+        stored is not None and stored.phase is ActionPhase.COMPLETED and stored.result is HookResult.CONTINUE
+    )
+    assert world.handle("lifecycle/sweep.json")["actions"] == []

@@ -128,7 +128,7 @@ def test_on_agent_report(
         pytest.param(launch(), "Pending:Wait", T0 + 450, Step.HEARTBEAT, "heartbeat", id="timeout-near"),
         pytest.param(launch(), "Pending:Wait", T0 + 1800, Step.ABANDON, "budget-exceeded", id="past-budget"),
         pytest.param(launch(), None, T0 + 60, Step.ABANDON, "instance-gone", id="gone"),
-        pytest.param(launch(), "InService", T0 + 60, Step.ABANDON, "instance-gone", id="moved-on"),
+        pytest.param(launch(), "InService", T0 + 60, Step.CLOSE, "not-waiting", id="moved-on"),
         pytest.param(
             launch(warm_pool=True), None, T0 + 60, Step.IGNORE, "heartbeat-not-due", id="warm-pool-unlisted"
         ),
@@ -177,6 +177,9 @@ def test_instances_to_adopt_skips_held_and_serving() -> None:
         pytest.param(launch(), True, id="still-warming"),
         pytest.param(launch(phase=ActionPhase.COMPLETED, result=HookResult.ABANDON), True, id="abandoned"),
         pytest.param(launch(phase=ActionPhase.COMPLETED, result=HookResult.CONTINUE), False, id="served"),
+        pytest.param(
+            launch(phase=ActionPhase.COMPLETED, result=HookResult.EXPIRED), False, id="expired-unknown"
+        ),
     ],
 )
 def test_terminate_during_launch(record: ActionRecord | None, never_served: bool) -> None:

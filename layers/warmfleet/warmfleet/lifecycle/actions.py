@@ -121,7 +121,7 @@ class ActionRunner:
                     "reason": str(final_reason),
                 },
             )
-            self.save(closed, record)
+            closed = self.save_closed(record, closed)
             return outcome("done", final_reason, f"no active action to {result}; {message}", closed)
         closed = record.completed(result, reason, now)
         seconds = now - record.started_at
@@ -131,8 +131,30 @@ class ActionRunner:
         self.log(
             f"{record.kind} action completed {result}: {message}", record, reason, seconds=round(seconds, 3)
         )
-        self.save(closed, record)
+        closed = self.save_closed(record, closed)
         return outcome("done", reason, f"{result}: {message}", closed)
+
+    def save_closed(self, record: ActionRecord, closed: ActionRecord) -> ActionRecord:
+        """Store a completion that AWS has already applied, even if a sweep heartbeat or a redelivery
+        changed the record meanwhile: re-read and close the fresh copy (a few tries), so a completed
+        action is never left open for the sweep to mistake for a lost one."""
+        for _ in range(3):
+            try:
+                self.store.save(closed, record)
+                return closed
+            except ConcurrentUpdateError:
+                current = self.store.get(record.instance_id, record.kind)
+                if current is None or not current.is_open:
+                    return current or closed  # another invocation closed it
+                record = current
+                closed = current.evolve(
+                    phase=closed.phase,
+                    result=closed.result,
+                    close_reason=closed.close_reason,
+                    completed_at=closed.completed_at,
+                )
+        self.log("could not store the completion; the sweep will find it", closed, Reason.CONCURRENT_UPDATE)
+        return closed
 
     def heartbeat(self, record: ActionRecord) -> dict[str, Any]:
         action = HookAction(self.settings.group_name, record.hook_name, record.instance_id, record.token)

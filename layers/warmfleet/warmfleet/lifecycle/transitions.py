@@ -92,10 +92,13 @@ def on_lifecycle_action(existing: ActionRecord | None, token: str, event_time: f
 
 
 def on_terminate_during_launch(launch: ActionRecord | None) -> bool:
-    """True when the instance never served traffic, so a terminate action needs no drain."""
+    """True when the instance never served traffic (still warming, or abandoned), so it needs no drain.
+
+    An expired launch action is drained all the same: its outcome at AWS is not known for sure.
+    """
     if launch is None:
         return False
-    return launch.is_open or launch.phase is ActionPhase.REPORTED or launch.result is not HookResult.CONTINUE
+    return launch.is_open or launch.phase is ActionPhase.REPORTED or launch.result is HookResult.ABANDON
 
 
 def on_agent_report(existing: ActionRecord | None, report: AgentReport, aws_state: str | None) -> Decision:
@@ -137,11 +140,13 @@ def heartbeat_due(record: ActionRecord, now: float) -> bool:
 
 def sweep_record(record: ActionRecord, aws_state: str | None, now: float, limits: Limits) -> Decision:
     """What the sweep does with one open record; `aws_state` None means not in the group."""
-    gone = aws_state not in wait_states(record.kind) if aws_state is not None else not record.warm_pool
     age = now - record.started_at
-    if gone:
+    if aws_state is not None and aws_state not in wait_states(record.kind):
+        # AWS moved on (completed elsewhere, or the group replaced the instance): nothing left to complete.
+        return Decision(Step.CLOSE, Reason.NOT_WAITING, f"the instance is {aws_state}, no longer waiting")
+    if aws_state is None and not record.warm_pool:
         step = Step.ABANDON if record.kind is ActionKind.LAUNCH else Step.CLOSE
-        return Decision(step, Reason.INSTANCE_GONE, f"the instance is no longer waiting (state {aws_state})")
+        return Decision(step, Reason.INSTANCE_GONE, "the instance is no longer in the group")
     if record.kind is ActionKind.LAUNCH:
         if age >= limits.warmup_budget:
             return Decision(
