@@ -33,6 +33,7 @@ from warmfleet.core.rules.replica_ratio import (
 from warmfleet.core.rules.tolerance import Tolerance
 
 NO_PODS = "no pods returned by selector while calculating replica count"
+NO_RESOURCE_SAMPLES = "unable to get metrics for resource cpu: no metrics returned from resource metrics API"
 ALL_UNREADY = "did not receive metrics for targeted pods (pods might be unready)"
 NO_MATCH = "no metrics returned matched known pods"
 
@@ -211,8 +212,9 @@ def pod_metric_replicas(
     an AverageValue target on a CPU resource metric).
     """
     if not samples:
-        source = "resource" if cpu else "custom"
-        return Calculation(error=f"unable to get metric: no metrics returned from {source} metrics API")
+        if cpu:
+            return Calculation(error=NO_RESOURCE_SAMPLES)
+        return Calculation(error="unable to get metric: no metrics returned from custom metrics API")
     if not pods:
         return Calculation(error=NO_PODS)
     groups = group_pods(pods, samples, cpu=cpu)
