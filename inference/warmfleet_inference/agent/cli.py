@@ -25,6 +25,7 @@ from warmfleet_inference.agent.events import DrainTrigger, InstanceIdentity
 from warmfleet_inference.agent.gpu import GpuSampler
 from warmfleet_inference.agent.imds import DEFAULT_IMDS_URL, ImdsClient
 from warmfleet_inference.agent.loop import Agent, AgentSettings
+from warmfleet_inference.agent.prometheus import INFLIGHT_METRIC, LATENCY_METRIC, MetricNames
 from warmfleet_inference.agent.publisher import BackgroundPublisher
 from warmfleet_inference.agent.server_client import ServerClient
 from warmfleet_inference.worker.results import ResultStore
@@ -75,6 +76,8 @@ def add_agent_parser(subparsers: Subparsers) -> None:
     byo.add_argument("--ready-url")
     byo.add_argument("--metrics-url")
     byo.add_argument("--drain-url")
+    byo.add_argument("--inflight-metric", default=INFLIGHT_METRIC, help="gauge of requests in flight")
+    byo.add_argument("--latency-histogram", default=LATENCY_METRIC, help="latency histogram, in seconds")
     queue = parser.add_argument_group("queue worker (runs only with --queue-url)")
     queue.add_argument("--queue-url")
     queue.add_argument("--results-bucket", help="default result target: s3://BUCKET/results/ID.json")
@@ -144,6 +147,7 @@ def build_agent(args: argparse.Namespace, session: Any = boto3) -> tuple[Agent, 
         lifecycle_poll=args.lifecycle_poll,
         drain_timeout=args.drain_timeout,
         event_bus=args.event_bus,
+        metric_names=MetricNames(inflight=args.inflight_metric, latency_histogram=args.latency_histogram),
     )
     agent = Agent(
         agent_settings,

@@ -15,7 +15,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Protocol
@@ -35,6 +35,7 @@ from warmfleet_inference.agent.imds import ImdsClient, is_terminating
 from warmfleet_inference.agent.metrics import IntervalReading, build_metric_data
 from warmfleet_inference.agent.prometheus import (
     HistogramCounts,
+    MetricNames,
     interval_latency_p95_ms,
     read_server_snapshot,
 )
@@ -70,6 +71,7 @@ class AgentSettings:
     drain_poll: float = 0.5
     drain_timeout: float = 300.0
     event_bus: str = "default"
+    metric_names: MetricNames = field(default_factory=MetricNames)
 
 
 class Agent:
@@ -185,7 +187,9 @@ class Agent:
     def _server_warmup_seconds(self) -> float | None:
         """The server's own measure of its warm-up (the `warmfleet_warmup_seconds` gauge), when it has one."""
         try:
-            return read_server_snapshot(self._server.metrics_text()).warmup_seconds
+            return read_server_snapshot(
+                self._server.metrics_text(), self.settings.metric_names
+            ).warmup_seconds
         except (httpx.HTTPError, ValueError):
             return None
 
@@ -224,7 +228,7 @@ class Agent:
 
     def _scrape(self) -> tuple[float | None, float | None]:
         try:
-            snapshot = read_server_snapshot(self._server.metrics_text())
+            snapshot = read_server_snapshot(self._server.metrics_text(), self.settings.metric_names)
         except (httpx.HTTPError, ValueError) as error:
             if not self._scrape_failing:
                 logger.warning("cannot read the server's metrics (said once until it recovers): %s", error)
@@ -253,7 +257,7 @@ class Agent:
     def _server_in_flight(self) -> int:
         """Requests still in flight; 0 once the server has exited (it exits when its drain is done)."""
         try:
-            snapshot = read_server_snapshot(self._server.metrics_text())
+            snapshot = read_server_snapshot(self._server.metrics_text(), self.settings.metric_names)
         except httpx.TransportError:
             return 0
         except (httpx.HTTPError, ValueError) as error:

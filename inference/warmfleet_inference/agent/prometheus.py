@@ -46,6 +46,18 @@ class HistogramCounts:
 
 
 @dataclass(frozen=True)
+class MetricNames:
+    """Which series mean "requests in flight" (a gauge) and "request latency" (a histogram, in seconds).
+
+    warmfleet's server by default; for a server the agent did not start, its own names, e.g. vLLM's
+    `vllm:num_requests_running` and `vllm:e2e_request_latency_seconds`.
+    """
+
+    inflight: str = INFLIGHT_METRIC
+    latency_histogram: str = LATENCY_METRIC
+
+
+@dataclass(frozen=True)
 class ServerSnapshot:
     """What one scrape of the server says, reduced to what the agent publishes or reasons on."""
 
@@ -125,7 +137,7 @@ def _histogram(samples: list[Sample], name: str) -> HistogramCounts | None:
     )
 
 
-def read_server_snapshot(text: str) -> ServerSnapshot:
+def read_server_snapshot(text: str, names: MetricNames = MetricNames()) -> ServerSnapshot:
     """Reduce a scrape of the warmfleet server (or a compatible one) to a `ServerSnapshot`.
 
     Series with extra labels (a `model` label, say) are summed, so a server exposing per-model series
@@ -138,8 +150,8 @@ def read_server_snapshot(text: str) -> ServerSnapshot:
             status = sample.labels.get("status", "")
             by_status[status] = by_status.get(status, 0.0) + sample.value
     return ServerSnapshot(
-        inflight=_sum_of(samples, INFLIGHT_METRIC),
-        latency=_histogram(samples, LATENCY_METRIC),
+        inflight=_sum_of(samples, names.inflight),
+        latency=_histogram(samples, names.latency_histogram),
         requests_by_status=by_status,
         ready=_sum_of(samples, READY_METRIC),
         warmup_seconds=_sum_of(samples, WARMUP_METRIC),

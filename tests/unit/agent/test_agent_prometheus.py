@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from warmfleet_inference.agent.prometheus import (
     HistogramCounts,
+    MetricNames,
     bucket_deltas,
     histogram_quantile,
     interval_latency_p95_ms,
@@ -118,3 +119,12 @@ def test_an_idle_interval_has_no_p95() -> None:
     # GIVEN no request completed between two scrapes; THEN there is no latency to publish
     same = HistogramCounts(buckets={0.1: 5, INF: 6}, count=6, total=0.4)
     assert interval_latency_p95_ms(same, same) is None
+
+
+def test_a_foreign_server_is_measured_through_its_own_names(prometheus_text: Any) -> None:
+    # GIVEN a vLLM-style scrape and the agent configured with vLLM's in-flight gauge
+    names = MetricNames(
+        inflight="vllm:num_requests_running", latency_histogram="vllm:e2e_request_latency_seconds"
+    )
+    # WHEN it is read; THEN the in-flight reading comes from that gauge
+    assert read_server_snapshot(prometheus_text("byo-server-metrics.prom"), names).inflight == 4
