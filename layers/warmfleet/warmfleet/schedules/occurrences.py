@@ -46,8 +46,9 @@ def next_occurrence(
     >>> from warmfleet.schedules.expressions import parse_expression
     >>> berlin = ZoneInfo("Europe/Berlin")
     >>> after = datetime(2026, 3, 28, 12, 0, tzinfo=UTC)  # Saturday; clocks go forward on Sunday
-    >>> next_occurrence(parse_expression("cron(0 8 * * ? *)"), berlin, after).isoformat()
-    '2026-03-29T08:00:00+02:00'
+    >>> found = next_occurrence(parse_expression("cron(0 8 * * ? *)"), berlin, after)
+    >>> found.isoformat(), found.astimezone(berlin).isoformat()
+    ('2026-03-29T06:00:00+00:00', '2026-03-29T08:00:00+02:00')
     """
     after, start = after.astimezone(UTC), start.astimezone(UTC) if start is not None else None
     # Before the start date the first occurrence may be the start itself; after it, strictly later.
