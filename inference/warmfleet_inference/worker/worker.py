@@ -168,7 +168,11 @@ class QueueWorker:
         with self._lock:
             if held.state is not _State.WAITING:
                 return
+            draining = not self._receiving.is_set()
             held.state = _State.RUNNING
+        if draining:  # not started before the drain began: another instance should take it now
+            self._finish(held, visibility=0, why="the worker is draining", handed_back=True)
+            return
         try:
             self._run(held)
         except Exception:
