@@ -1,11 +1,15 @@
-"""Fixtures of the template tests: the template (SAM and transformed), one `sam build` per session and
-one moto server per session (a real process on 127.0.0.1, stopped by its pid)."""
+"""Fixtures of the template tests: the template (SAM and transformed), one `sam build` and one checkov scan
+per session (started in the background once collection shows they are needed), and one moto server per
+session (a real process on 127.0.0.1, stopped by its pid)."""
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import socket
 import subprocess
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -33,34 +37,82 @@ def transformed(sam_template: dict[str, Any]) -> dict[str, Any]:
     return transform(sam_template)
 
 
+# The slow tools (sam build; the checkov environment and scan) start in the background as soon as
+# collection shows that a selected test needs them, so they overlap the quick tests instead of adding up.
+_BACKGROUND: dict[str, tuple[Path, subprocess.Popen[bytes]]] = {}
+CHECKOV_CONFIG = ROOT / ".checkov.yaml"
+
+
+def _launch(name: str, argv: list[str], work: Path, cwd: Path) -> None:
+    with (work / f"{name}.out").open("wb") as out, (work / f"{name}.err").open("wb") as err:
+        _BACKGROUND[name] = (work, subprocess.Popen(argv, cwd=cwd, env=tool_env(), stdout=out, stderr=err))
+
+
+def _start_sam_build() -> None:
+    work = Path(tempfile.mkdtemp(prefix="warmfleet-sam-"))
+    argv = [str(VENV_BIN / "sam"), "build", "--template-file", str(ROOT / "template.yaml")]
+    argv += ["--build-dir", str(work / "build"), "--cache-dir", str(work / "cache")]
+    _launch("sam-build", argv, work, ROOT)
+
+
+def _start_checkov() -> None:
+    work = Path(tempfile.mkdtemp(prefix="warmfleet-checkov-"))
+    (work / "transformed.json").write_text(json.dumps(transform(load_sam_template()), indent=1))
+    script = (
+        f'checkov="$("{ROOT / "tools" / "checkov-env.sh"}" | tail -n 1)" && '
+        f'"$checkov" --config-file "{CHECKOV_CONFIG}" -f transformed.json -o json'
+    )
+    _launch("checkov", ["bash", "-c", script], work, work)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    needed = {name for item in items for name in getattr(item, "fixturenames", ())}
+    if "sam_build_dir" in needed and "sam-build" not in _BACKGROUND and python313_missing_reason() is None:
+        _start_sam_build()
+    if "checkov_report" in needed and "checkov" not in _BACKGROUND:
+        _start_checkov()
+
+
+def pytest_sessionfinish() -> None:
+    for work, process in _BACKGROUND.values():
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _finished(name: str, timeout: float) -> tuple[Path, str]:
+    """Wait for a background tool; its folder and stdout, or a failure with its stderr."""
+    work, process = _BACKGROUND[name]
+    returncode = process.wait(timeout=timeout)
+    out = (work / f"{name}.out").read_text(errors="replace")
+    err = (work / f"{name}.err").read_text(errors="replace")
+    assert out.strip() or returncode == 0, f"{name} failed ({returncode}):\n{out[-3000:]}\n{err[-3000:]}"
+    if name == "sam-build":
+        assert returncode == 0, f"sam build failed:\n{out[-3000:]}\n{err[-3000:]}"
+    return work, out
+
+
 @pytest.fixture(scope="session")
-def sam_build_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def sam_build_dir() -> Path:
     """`sam build` of the layer and the three functions (python3.13, arm64), into a temporary folder."""
     reason = python313_missing_reason()
     if reason:
         pytest.skip(reason)
-    work = tmp_path_factory.mktemp("sam")
-    build_dir = work / "build"
-    result = subprocess.run(
-        [
-            str(VENV_BIN / "sam"),
-            "build",
-            "--template-file",
-            str(ROOT / "template.yaml"),
-            "--build-dir",
-            str(build_dir),
-            "--cache-dir",
-            str(work / "cache"),
-        ],
-        cwd=ROOT,
-        env=tool_env(),
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert result.returncode == 0, f"sam build failed:\n{result.stdout}\n{result.stderr}"
-    return build_dir
+    if "sam-build" not in _BACKGROUND:
+        _start_sam_build()
+    work, _ = _finished("sam-build", timeout=600)
+    return work / "build"
+
+
+@pytest.fixture(scope="session")
+def checkov_report() -> dict[str, Any]:
+    """checkov's JSON report on the transformed template, run from its own tool environment."""
+    if "checkov" not in _BACKGROUND:
+        _start_checkov()
+    _, out = _finished("checkov", timeout=900)
+    report = json.loads(out)
+    return report[0] if isinstance(report, list) else dict(report)
 
 
 def _free_port() -> int:

@@ -29,7 +29,7 @@ TEMPLATE = ROOT / "template.yaml"
 REGION = "us-east-1"
 CODE_BUCKET = "warmfleet-test-artifacts"
 ARTIFACT_BUCKET = "warmfleet-test-models"
-MODEL_ARTIFACT_URI = f"s3://{ARTIFACT_BUCKET}/resnet/v1/model.onnx"
+MODEL_ARTIFACT_URI = f"s3://{ARTIFACT_BUCKET}/warmfleet/v1/model/resnet50.onnx"
 DEFAULT_IMAGE_PARAMETER = (
     "/aws/service/deeplearning/ami/x86_64/base-oss-nvidia-driver-gpu-amazon-linux-2023/latest/ami-id"
 )

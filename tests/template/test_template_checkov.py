@@ -7,10 +7,7 @@ pins fight the project's. Suppressions live in the resources' Metadata in templa
 
 from __future__ import annotations
 
-import json
 import re
-import subprocess
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,39 +16,6 @@ from .template_support import ROOT, walk
 
 pytestmark = pytest.mark.slow
 CONFIG = ROOT / ".checkov.yaml"
-
-
-@pytest.fixture(scope="module")
-def checkov() -> Path:
-    result = subprocess.run(
-        [str(ROOT / "tools" / "checkov-env.sh")],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert result.returncode == 0, f"could not create the checkov environment:\n{result.stderr}"
-    return Path(result.stdout.strip().splitlines()[-1])
-
-
-@pytest.fixture(scope="module")
-def checkov_report(
-    checkov: Path, transformed: dict[str, Any], tmp_path_factory: pytest.TempPathFactory
-) -> dict[str, Any]:
-    work = tmp_path_factory.mktemp("checkov")
-    template = work / "transformed.json"
-    template.write_text(json.dumps(transformed, indent=1), encoding="utf-8")
-    result = subprocess.run(
-        [str(checkov), "--config-file", str(CONFIG), "-f", str(template), "-o", "json"],
-        cwd=work,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert result.stdout.strip(), result.stderr
-    report = json.loads(result.stdout)
-    return report[0] if isinstance(report, list) else dict(report)
 
 
 def test_no_check_fails(checkov_report: dict[str, Any]) -> None:

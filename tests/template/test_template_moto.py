@@ -178,7 +178,6 @@ def test_instances_find_their_configuration_under_the_stack_prefix(
     assert values == {
         "model-uri": MODEL_ARTIFACT_URI,
         "model-version": "v1",
-        "model-name": "-",
         "group-name": f"{STACK}-fleet",
         "queue-url": outputs["InferenceQueueUrl"],
         "reply-queue-url": outputs["ReplyQueueUrl"],
