@@ -106,6 +106,14 @@ STEP_TWENTY = AlarmStep(alarm_name="backlog-spike", add_instances=20)
             id="alarm-step-does-not-compound",
         ),
         pytest.param(
+            inputs(4, signals=(reading("gpu", 50.0),), alarms=("capped",)),
+            policy(alarm_steps=(AlarmStep(alarm_name="capped", add_percent=100, ceiling=6),)),
+            EMPTY,
+            6,
+            Reason.ALARM_STEP,
+            id="alarm-step-stops-at-its-ceiling",
+        ),
+        pytest.param(
             inputs(4, signals=(reading("gpu", 50.0),), alarms=("someone-else",)),
             policy(alarm_steps=(STEP_TWENTY,)),
             EMPTY,

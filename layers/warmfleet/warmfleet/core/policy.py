@@ -179,12 +179,16 @@ class FallbackPolicy(_Frozen):
 class AlarmStep(_Frozen):
     """While alarm ``alarm_name`` is in ALARM, the floor is the capacity when it fired plus this step.
 
+    The step adds the larger of ``add_instances`` and ``add_percent`` of the
+    capacity; with ``ceiling`` it never raises the floor above that.
+
     >>> AlarmStep(alarm_name="InFlightHigh", add_percent=50).add_instances
     0"""
 
     alarm_name: str = Field(min_length=1)
     add_instances: int = Field(default=0, ge=0)
     add_percent: float = Field(default=0.0, ge=0)
+    ceiling: int | None = Field(default=None, ge=0)  # the step never raises above this
 
     @model_validator(mode="after")
     def _adds_something(self) -> Self:

@@ -25,7 +25,8 @@ def alarm_floors(policy: Policy, inputs: DecisionInputs, previous: dict[str, int
     for step in policy.alarm_steps:
         if step.alarm_name in inputs.active_alarms:
             added = max(step.add_instances, math.ceil(current * step.add_percent / 100))
-            floors[step.alarm_name] = previous.get(step.alarm_name, current + added)
+            floor = current + added if step.ceiling is None else min(current + added, step.ceiling)
+            floors[step.alarm_name] = previous.get(step.alarm_name, floor)
     return floors
 
 
