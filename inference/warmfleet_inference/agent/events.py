@@ -73,6 +73,7 @@ class DrainOutcome:
     released_messages: int = 0
     cut_in_flight_requests: int = 0
     cut_held_messages: int = 0
+    target_lifecycle_state: str | None = None  # from IMDS, when known: `Warmed:Stopped` is not a termination
 
 
 def _entry(event_type: InstanceEventType, detail: dict[str, Any], bus: str) -> dict[str, Any]:
@@ -124,7 +125,8 @@ def build_drained_event(
     """`Instance Drained`: the instance holds no request and no message; it may be terminated.
 
     `reason` is present only when the drain timeout cut work short, and says what in words; `cutShort`
-    says it in numbers.
+    says it in numbers. `targetLifecycleState` (when IMDS answered) tells a SIGTERM on the way into a warm
+    pool (`Warmed:Stopped`) from a termination.
     """
     detail = identity.detail() | {
         "drainSeconds": round(max(outcome.drain_seconds, 0.0), 3),
@@ -136,6 +138,8 @@ def build_drained_event(
             "heldMessages": outcome.cut_held_messages,
         },
     }
+    if outcome.target_lifecycle_state is not None:
+        detail["targetLifecycleState"] = outcome.target_lifecycle_state
     if outcome.timed_out:
         detail["reason"] = (
             f"drain timeout after {outcome.drain_seconds:.0f}s: {outcome.cut_in_flight_requests} request(s) "

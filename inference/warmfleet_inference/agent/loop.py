@@ -104,6 +104,7 @@ class Agent:
         self._previous_latency: HistogramCounts | None = None
         self._scrape_failing = False
         self._drain_started = 0.0
+        self._lifecycle_state: str | None = None
         self.outcome: DrainOutcome | None = None
 
     def request_termination(self, trigger: DrainTrigger) -> None:
@@ -200,6 +201,7 @@ class Agent:
         except (httpx.HTTPError, RuntimeError) as error:
             logger.warning("could not read the target lifecycle state from IMDS: %s", error)
             return
+        self._lifecycle_state = state
         if is_terminating(state):
             logger.info("target lifecycle state is %s: draining", state)
             self.request_termination(DrainTrigger.LIFECYCLE_STATE)
@@ -249,6 +251,8 @@ class Agent:
         logger.info("draining (%s): stopping the queue worker and asking the server to drain", trigger)
         self._drain_started = now
         self.phase = Phase.DRAINING
+        if self._imds is not None and trigger is DrainTrigger.SIGTERM:
+            self._check_lifecycle_state()  # what the group intends: a termination, or a warm-pool stop
         if self._worker is not None:
             self._worker.stop_receiving()
         if not self._server.drain():
@@ -272,7 +276,12 @@ class Agent:
         released = self._worker.released if self._worker is not None else 0
         assert self._trigger is not None
         if in_flight == 0 and worker_idle:
-            outcome = DrainOutcome(drain_seconds=elapsed, trigger=self._trigger, released_messages=released)
+            outcome = DrainOutcome(
+                drain_seconds=elapsed,
+                trigger=self._trigger,
+                released_messages=released,
+                target_lifecycle_state=self._lifecycle_state,
+            )
         elif elapsed >= self.settings.drain_timeout:
             cut = self._worker.release_held() if self._worker is not None else 0
             logger.error(
@@ -288,6 +297,7 @@ class Agent:
                 released_messages=released,
                 cut_in_flight_requests=in_flight,
                 cut_held_messages=cut,
+                target_lifecycle_state=self._lifecycle_state,
             )
         else:
             return

@@ -178,6 +178,7 @@ def test_warm_metrics_and_lifecycle_drain(
     # THEN the agent drained the server and said so, with nothing cut short
     assert server.drain_requests == 1
     assert drained["detail"]["trigger"] == "lifecycle-state"
+    assert drained["detail"]["targetLifecycleState"] == "Terminated"
     assert drained["detail"]["cutShort"] == {"inFlightRequests": 0, "heldMessages": 0}
     wait_until(running.finished, 5, "the agent loop to end")
 
@@ -246,6 +247,7 @@ def test_drain_with_messages_held_loses_nothing(
     drained = events.wait_for("Instance Drained")
     # THEN the held requests finished before Instance Drained, and nothing else was started
     assert drained["detail"]["trigger"] == "sigterm"
+    assert drained["detail"]["targetLifecycleState"] == "InService"  # a SIGTERM the group did not ask for
     assert drained["detail"]["timedOut"] is False
     assert drained["detail"]["cutShort"] == {"inFlightRequests": 0, "heldMessages": 0}
     first_instance = set(server.inferences)

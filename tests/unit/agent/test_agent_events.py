@@ -75,6 +75,22 @@ REQUIRED = {
             },
             id="drained-timed-out",
         ),
+        pytest.param(
+            build_drained_event(
+                IDENTITY,
+                DrainOutcome(3.0, DrainTrigger.SIGTERM, target_lifecycle_state="Warmed:Stopped"),
+            ),
+            InstanceEventType.DRAINED,
+            {
+                "drainSeconds": 3.0,
+                "trigger": "sigterm",
+                "timedOut": False,
+                "releasedMessages": 0,
+                "cutShort": {"inFlightRequests": 0, "heldMessages": 0},
+                "targetLifecycleState": "Warmed:Stopped",
+            },
+            id="drained-into-warm-pool",
+        ),
     ],
 )
 def test_event_shapes(entry: dict[str, Any], detail_type: InstanceEventType, extra: dict[str, Any]) -> None:
