@@ -6,8 +6,9 @@ on the version read (`attribute_not_exists(pk)` for the first), so of two overla
 and the alarm path — only one stores its decision; the other gets `ConcurrentUpdateError` and must not act.
 The winner stores before it acts, which is what makes "only one acts" true.
 
-The alarm function uses the same store: `load()`, change what it owns (`active_alarms`, `active_schedules`,
-the history from its own `decide()`), `save(previous, new)`. The item carries a TTL (`expiresAt`) so the
+The alarm function uses the same store: `load()`, change what it owns (`active_alarms`, `alarm_changes`,
+the history from its own `decide()`), `save(previous, new)`; each decision records the schedule windows
+then open or pre-warming in `active_schedules`. The item carries a TTL (`expiresAt`) so the
 state of a deleted group goes away; a live group rewrites it every tick.
 """
 
@@ -53,6 +54,8 @@ class ScalerState:
     last_failed_activity_at: datetime | None = None
     active_alarms: tuple[str, ...] = ()
     active_schedules: tuple[str, ...] = ()
+    # The state timestamp of the last change applied per alarm: a redelivered or older event changes nothing.
+    alarm_changes: dict[str, datetime] = field(default_factory=dict)
     writer: str = ""
     updated_at: datetime | None = None
 
@@ -70,6 +73,7 @@ def state_to_item(state: ScalerState, *, group: str, kind: StateKind, now: datet
         else None,
         "activeAlarms": list(state.active_alarms),
         "activeSchedules": list(state.active_schedules),
+        "alarmChanges": {key: value.isoformat() for key, value in sorted(state.alarm_changes.items())},
     }
     return {
         "pk": {"S": f"{PK_PREFIX}{group}"},
@@ -111,6 +115,7 @@ def state_from_item(item: dict[str, Any]) -> ScalerState:
             last_failed_activity_at=datetime.fromisoformat(failed_at) if failed_at else None,
             active_alarms=tuple(str(a) for a in document.get("activeAlarms", [])),
             active_schedules=tuple(str(s) for s in document.get("activeSchedules", [])),
+            alarm_changes={k: datetime.fromisoformat(v) for k, v in document.get("alarmChanges", {}).items()},
             writer=item.get("writer", {}).get("S", ""),
             updated_at=datetime.fromisoformat(item["updatedAt"]["S"]) if "updatedAt" in item else None,
         )

@@ -20,7 +20,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from aws_lambda_powertools import Logger
 
@@ -34,8 +34,10 @@ if TYPE_CHECKING:
 
     from warmfleet.aws.autoscaling import ActionReport, GroupActuator
     from warmfleet.aws.scaler_state import ScalerState, ScalerStateStore
-    from warmfleet.core import Decision, Policy
+    from warmfleet.core import Decision, DecisionInputs, History, Policy
+    from warmfleet.schedules import ScheduleBounds, ScheduleWindow
     from warmfleet.signals import Collectors, MetricSource, Observation
+    from warmfleet.signals.warmup_lead import WarmupLeadCache
 
 logger = Logger(child=True)
 
@@ -66,6 +68,21 @@ class ScalerRuntime:
     actuator: GroupActuator
     cloudwatch: CloudWatchClient
     clock: Callable[[], datetime]
+    # Busy-hour windows (SCHEDULE_WINDOWS) and the measured warm-up that leads their pre-warm (issue 12).
+    windows: tuple[ScheduleWindow, ...] = ()
+    warmup_lead: WarmupLeadCache | None = None
+
+
+class StateChange(Protocol):
+    """What the alarm path adds to the one pipeline: a change to the stored state, made before deciding."""
+
+    writer: str
+
+    def update(self, state: ScalerState) -> ScalerState | None:
+        """The state with the change applied, or None when there is nothing to change (a duplicate)."""
+
+    def prepare(self, history: History, inputs: DecisionInputs, policy: Policy) -> History:
+        """The history `decide()` starts from (an alarm step's ceiling is set here)."""
 
 
 RuntimeProvider = Callable[[ScalerConfig], ScalerRuntime]
@@ -99,10 +116,12 @@ def build_runtime(
     *,
     client: Callable[[str], Any] | None = None,
     clock: Callable[[], datetime] | None = None,
+    windows: tuple[ScheduleWindow, ...] = (),
 ) -> ScalerRuntime:
     """Build the runtime; `client(service)` makes boto3 clients (adaptive retries by default)."""
     from warmfleet import signals  # noqa: PLC0415 - see the module doc: imported on the first tick
     from warmfleet.aws import autoscaling, scaler_state  # noqa: PLC0415 - likewise
+    from warmfleet.signals.warmup_lead import WarmupLeadCache  # noqa: PLC0415 - likewise
 
     policy, sources = load_scaler_policy(config)
     make = client or _adaptive_client
@@ -129,6 +148,8 @@ def build_runtime(
         actuator=autoscaling.GroupActuator(asg_client, config.group_name),
         cloudwatch=cloudwatch,
         clock=clock or (lambda: datetime.now(UTC)),
+        windows=windows,
+        warmup_lead=WarmupLeadCache(cloudwatch, config.group_name) if windows else None,
     )
 
 
@@ -142,38 +163,78 @@ def _adaptive_client(service: str) -> Any:
 
 def on_tick(tick: ScalerTick, config: ScalerConfig, provide: RuntimeProvider) -> dict[str, Any]:
     """Collect, decide and act once (see the module doc); returns the outcome it logged."""
+    return run_pipeline(provide(config), config)
+
+
+def schedule_bounds(runtime: ScalerRuntime, now: datetime) -> ScheduleBounds:
+    """The floor and ceiling of the busy-hour windows at `now`, pre-warm led by the measured warm-up."""
+    from warmfleet import schedules  # noqa: PLC0415 - see the module doc
+
+    if not runtime.windows:
+        return schedules.ScheduleBounds(None, None, ())
+    measured = runtime.warmup_lead.measured(now).p90_seconds if runtime.warmup_lead else None
+    return schedules.schedule_bounds(runtime.windows, now, schedules.prewarm_lead(measured).seconds)
+
+
+def run_pipeline(
+    runtime: ScalerRuntime, config: ScalerConfig, change: StateChange | None = None, *, attempts: int = 1
+) -> dict[str, Any]:
+    """The one collect -> decide -> store -> act pipeline, for the tick (no change) and the alarm path.
+
+    With a `change`, a conditional write lost to another invocation is retried from a fresh read up to
+    `attempts` times: the alarm's change must not be lost, whereas a tick that loses simply exits.
+    """
     from warmfleet import core, signals  # noqa: PLC0415 - see the module doc: imported on the first tick
 
-    runtime = provide(config)
+    writer = change.writer if change else TICK_WRITER
     now = runtime.clock()
-    state = runtime.store.load(reuse_last_saved=True)
-    observation = runtime.collectors.observe(now=now, known_launch_times=state.launch_times)
-    group = observation.group
-    unlisted = max(0, group.capacity.desired_capacity - group.listed_toward_desired)
-    owed = signals.track_unlisted_launches(state.pending_launches, unlisted, now.timestamp())
-    floor, ceiling = runtime.policy.schedule_bounds(state.active_schedules)
-    inputs = core.DecisionInputs(
-        group=group.capacity,
-        instances=group.instances + signals.unlisted_launch_instances(owed),
-        signals=tuple(observation.readings.values()),
-        active_alarms=state.active_alarms,
-        schedule_floor=floor,
-        schedule_ceiling=ceiling,
-        paused=observation.paused,
-    )
-    decision = core.decide(inputs, runtime.policy, state.history, now=now)
-    failed_after = _log_failed_activities(runtime, config, state, unlisted)
-    new_state = state.evolve(
-        history=decision.history,
-        launch_times=dict(group.launch_times),
-        pending_launches=owed,
-        last_failed_activity_at=failed_after,
-    )
-    try:
-        runtime.store.save(state, new_state, now=now, writer=TICK_WRITER)
-    except ConcurrentUpdateError as error:
-        logger.warning("another invocation stored first: not acting", extra={"error": str(error)})
-        return {"status": str(OutcomeStatus.IGNORED), "reason": "concurrent-update", "message": str(error)}
+    loaded = runtime.store.load(reuse_last_saved=change is None)
+    if change is not None and change.update(loaded) is None:
+        # A duplicate (or older) event: nothing to change, so nothing is observed, decided or stored.
+        return {"status": str(OutcomeStatus.IGNORED), "reason": "duplicate", "message": "already applied"}
+    observation = runtime.collectors.observe(now=now, known_launch_times=loaded.launch_times)
+    for attempt in range(1, attempts + 1):
+        if attempt > 1:
+            loaded = runtime.store.load()
+        state = change.update(loaded) if change else loaded
+        if state is None:
+            return {"status": str(OutcomeStatus.IGNORED), "reason": "duplicate", "message": "already applied"}
+        group = observation.group
+        unlisted = max(0, group.capacity.desired_capacity - group.listed_toward_desired)
+        owed = signals.track_unlisted_launches(state.pending_launches, unlisted, now.timestamp())
+        windows = schedule_bounds(runtime, now)
+        inputs = core.DecisionInputs(
+            group=group.capacity,
+            instances=group.instances + signals.unlisted_launch_instances(owed),
+            signals=tuple(observation.readings.values()),
+            active_alarms=state.active_alarms,
+            schedule_floor=windows.floor,
+            schedule_ceiling=windows.ceiling,
+            paused=observation.paused,
+        )
+        history = change.prepare(state.history, inputs, runtime.policy) if change else state.history
+        decision = core.decide(inputs, runtime.policy, history, now=now)
+        failed_after = _log_failed_activities(runtime, config, state, unlisted)
+        new_state = state.evolve(
+            history=decision.history,
+            launch_times=dict(group.launch_times),
+            pending_launches=owed,
+            last_failed_activity_at=failed_after,
+            active_schedules=windows.active,
+        )
+        try:
+            runtime.store.save(loaded, new_state, now=now, writer=writer)
+            break
+        except ConcurrentUpdateError as error:
+            if attempt < attempts:
+                logger.info("another invocation stored first: deciding again", extra={"error": str(error)})
+                continue
+            logger.warning("another invocation stored first: not acting", extra={"error": str(error)})
+            return {
+                "status": str(OutcomeStatus.IGNORED),
+                "reason": "concurrent-update",
+                "message": str(error),
+            }
     report = _act(runtime, config, decision, observation, unlisted=unlisted, now=now)
     outcome = _outcome(config, decision, observation, report)
     logger.info(
@@ -183,6 +244,8 @@ def on_tick(tick: ScalerTick, config: ScalerConfig, provide: RuntimeProvider) ->
             "outcome": outcome,
             "collectorErrors": list(observation.errors),
             "warmupSeconds": observation.warmup.longest_seconds,
+            "writer": writer,
+            "windows": [status.as_dict() for status in windows.statuses],
         },
     )
     if observation.warmup.exceeds(runtime.policy.warmup_budget_seconds):

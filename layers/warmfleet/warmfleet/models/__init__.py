@@ -23,6 +23,7 @@ from warmfleet.models.lifecycle import (
     LifecycleDetailType,
     LifecycleTransition,
 )
+from warmfleet.models.schedule import ScheduleEvent
 from warmfleet.models.ticks import ScalerTick, SweepTick
 
 __all__ = [
@@ -41,5 +42,6 @@ __all__ = [
     "LifecycleDetailType",
     "LifecycleTransition",
     "ScalerTick",
+    "ScheduleEvent",
     "SweepTick",
 ]
