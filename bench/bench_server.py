@@ -10,7 +10,7 @@ It prints rows/s, p50/p99 and the ratios server/raw at the same batch size and a
 batch (the best raw ONNX Runtime can do). The server is the real `warmfleet-inference serve` subprocess on
 127.0.0.1; the load comes from threads with keep-alive `http.client` connections and pre-encoded bodies.
 
-    .venv/bin/python bench/bench_server.py [--duration 3] [--batch-sizes 1,8,32] [--model PATH]
+    .venv/bin/python bench/bench_server.py [--duration 1.5] [--rounds 3] [--batch-sizes 1,8,32] [--model PATH]
 
 Note that on a small machine the clients, the HTTP stack and ONNX Runtime share the same cores, which
 costs the server side; the README records the figures with the machine they came from.
@@ -162,6 +162,7 @@ class Server:
 
     def __init__(self, model: Path, *options: str) -> None:
         self.port = _free_port()
+        self.model = model.stem
         command = [str(BIN / "warmfleet-inference"), "serve", "--model", str(model), "--port", str(self.port)]
         self.log = Path(tempfile.gettempdir()) / f"bench-server-{self.port}.log"
         with self.log.open("wb") as sink:
@@ -206,36 +207,83 @@ def _row(label: str, result: Result, extra: str = "") -> str:
     )
 
 
-def _run_batched(
-    args: argparse.Namespace, model: Path, sessions: dict[str, ort.InferenceSession], raw: dict[int, Result]
-) -> None:
-    """Per batch size, raw ONNX Runtime then the server right after it, so a busy machine drifts less."""
+@dataclass(frozen=True)
+class Round:
+    """One round at one request batch size: raw ORT at that size and at the largest, then the server."""
+
+    raw: Result
+    raw_largest: Result
+    single: Result
+    saturated: Result
+    mean_batch: float
+
+    @property
+    def ratio(self) -> float:
+        return self.saturated.rows_per_s / self.raw.rows_per_s
+
+    @property
+    def ratio_to_largest(self) -> float:
+        return self.saturated.rows_per_s / max(self.raw_largest.rows_per_s, self.raw.rows_per_s)
+
+
+def _round(
+    args: argparse.Namespace, server: Server, sessions: dict[str, ort.InferenceSession], size: int
+) -> Round:
     width = int(sessions["default"].get_inputs()[0].shape[1])
+    raw = best_raw(sessions, size, width, args.duration)
+    largest = (
+        raw if size == args.max_batch_size else best_raw(sessions, args.max_batch_size, width, args.duration)
+    )
+    clients = max(4, math.ceil(2 * args.max_batch_size / size))
+    single = measure_server(Load(server.port, server.model, size, width, 1, args.duration))
+    before = server.batch_histogram()
+    saturated = measure_server(Load(server.port, server.model, size, width, clients, args.duration))
+    after = server.batch_histogram()
+    return Round(raw, largest, single, saturated, (after[0] - before[0]) / max(after[1] - before[1], 1))
+
+
+def _run_batched(args: argparse.Namespace, model: Path, sessions: dict[str, ort.InferenceSession]) -> Result:
+    """Per batch size, `--rounds` rounds of raw ORT then the server right after it; the median round is shown.
+
+    Returns raw ORT at batch 1 (from the median round), the baseline of the unbatched run.
+    """
     options = ["--max-batch-size", str(args.max_batch_size), "--batch-window-ms", str(args.batch_window_ms)]
     server = Server(model, *options)
+    raw_single = Result(0.0, 0.0, 0.0, 0)
     try:
         for size in args.batch_sizes:
-            raw[size] = best_raw(sessions, size, width, 2 * args.duration)
-            best = max(result.rows_per_s for result in raw.values())
+            rounds = sorted(
+                (_round(args, server, sessions, size) for _ in range(args.rounds)), key=lambda r: r.ratio
+            )
+            median = rounds[len(rounds) // 2]
+            raw_single = median.raw if size == 1 else raw_single
             clients = max(4, math.ceil(2 * args.max_batch_size / size))
-            single = measure_server(Load(server.port, model.stem, size, width, 1, args.duration))
-            before = server.batch_histogram()
-            saturated = measure_server(Load(server.port, model.stem, size, width, clients, args.duration))
-            after = server.batch_histogram()
-            mean_batch = (after[0] - before[0]) / max(after[1] - before[1], 1)
-            added = f"   added p50 {single.p50_ms - raw[size].p50_ms:.2f} ms"
-            print(f"request batch {size}:")
-            print(_row(f"onnxruntime in-process ({raw[size].label})", raw[size]))
-            print(_row("server, 1 client", single, added))
-            print(_row(f"server, {clients} clients", saturated, f"   mean model batch {mean_batch:.1f}"))
-            same = saturated.rows_per_s / raw[size].rows_per_s
-            print(f"  RATIO server/raw at batch {size}: {same:.2f}x; against raw at its best: "
-                  f"{saturated.rows_per_s / best:.2f}x\n")  # fmt: skip
+            print(f"request batch {size} (median of {args.rounds} rounds by ratio):")
+            print(_row(f"onnxruntime in-process ({median.raw.label})", median.raw))
+            print(
+                _row(
+                    "server, 1 client",
+                    median.single,
+                    f"   added p50 {median.single.p50_ms - median.raw.p50_ms:.2f} ms",
+                )
+            )
+            print(
+                _row(
+                    f"server, {clients} clients",
+                    median.saturated,
+                    f"   mean model batch {median.mean_batch:.1f}",
+                )
+            )
+            ratios = ", ".join(f"{r.ratio:.2f}" for r in rounds)
+            to_largest = sorted(r.ratio_to_largest for r in rounds)[len(rounds) // 2]
+            print(f"  RATIO server/raw at batch {size}: {median.ratio:.2f}x (rounds: {ratios}); "
+                  f"against raw at batch {args.max_batch_size}: {to_largest:.2f}x (median)\n")  # fmt: skip
     finally:
         server.stop()
+    return raw_single
 
 
-def _run_unbatched(args: argparse.Namespace, model: Path, raw: dict[int, Result], width: int) -> None:
+def _run_unbatched(args: argparse.Namespace, model: Path, raw: Result, width: int) -> None:
     server = Server(model, "--max-batch-size", "1", "--warmup-batch-sizes", "1")
     clients = max(4, 2 * args.max_batch_size)
     try:
@@ -247,7 +295,7 @@ def _run_unbatched(args: argparse.Namespace, model: Path, raw: dict[int, Result]
         _row(
             f"server, {clients} clients",
             result,
-            f"   ratio to raw: {result.rows_per_s / raw[1].rows_per_s:.2f}x",
+            f"   ratio to raw: {result.rows_per_s / raw.rows_per_s:.2f}x",
         )
     )
 
@@ -259,7 +307,8 @@ def main() -> int:
     parser.add_argument(
         "--model", type=Path, help="an ONNX model (default: make-model's default, written now)"
     )
-    parser.add_argument("--duration", type=float, default=3.0, help="seconds per measurement")
+    parser.add_argument("--duration", type=float, default=1.5, help="seconds per measurement")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds per batch size; the median is shown")
     parser.add_argument(
         "--batch-sizes", type=lambda text: [int(part) for part in text.split(",")], default=[1, 8, 32]
     )
@@ -275,12 +324,9 @@ def main() -> int:
         width = int(session.get_inputs()[0].shape[1])
         print(f"model {model.name}: input [-1, {width}], {session.get_providers()[0]}, {os.cpu_count()} CPUs")
         print(f"server: --max-batch-size {args.max_batch_size} --batch-window-ms {args.batch_window_ms}\n")
-        raw = {args.max_batch_size: best_raw(sessions, args.max_batch_size, width, 2 * args.duration)}
-        _run_batched(args, model, sessions, raw)
+        raw_single = _run_batched(args, model, sessions)
         if 1 in args.batch_sizes:
-            _run_unbatched(args, model, raw, width)
-        largest = raw[args.max_batch_size]
-        print(f"\nraw onnxruntime, one batch of {args.max_batch_size}: p50 {largest.p50_ms:.2f} ms")
+            _run_unbatched(args, model, raw_single, width)
     return 0
 
 
