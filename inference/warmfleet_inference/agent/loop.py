@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import httpx
 
+from warmfleet_inference.agent.drain import DrainCoordinator
 from warmfleet_inference.agent.events import (
     DrainOutcome,
     DrainTrigger,
@@ -103,8 +104,8 @@ class Agent:
         self._answered = False
         self._previous_latency: HistogramCounts | None = None
         self._scrape_failing = False
-        self._drain_started = 0.0
         self._lifecycle_state: str | None = None
+        self._drain = DrainCoordinator(server, worker, settings.metric_names, settings.drain_timeout)
         self.outcome: DrainOutcome | None = None
 
     def request_termination(self, trigger: DrainTrigger) -> None:
@@ -248,58 +249,14 @@ class Agent:
 
     def _begin_drain(self, now: float, trigger: DrainTrigger | None) -> None:
         assert trigger is not None
-        logger.info("draining (%s): stopping the queue worker and asking the server to drain", trigger)
-        self._drain_started = now
         self.phase = Phase.DRAINING
         if self._imds is not None and trigger is DrainTrigger.SIGTERM:
             self._check_lifecycle_state()  # what the group intends: a termination, or a warm-pool stop
-        if self._worker is not None:
-            self._worker.stop_receiving()
-        if not self._server.drain():
-            logger.warning("the server did not accept POST /drain (gone already, or no drain endpoint)")
-
-    def _server_in_flight(self) -> int:
-        """Requests still in flight; 0 once the server has exited (it exits when its drain is done)."""
-        try:
-            snapshot = read_server_snapshot(self._server.metrics_text(), self.settings.metric_names)
-        except httpx.TransportError:
-            return 0
-        except (httpx.HTTPError, ValueError) as error:
-            logger.warning("cannot read in-flight requests while draining: %s", error)
-            return 1
-        return int(snapshot.inflight or 0)
+        self._drain.begin(now, trigger, self._lifecycle_state)
 
     def _drain_step(self, now: float) -> None:
-        in_flight = self._server_in_flight()
-        worker_idle = self._worker is None or self._worker.idle
-        elapsed = now - self._drain_started
-        released = self._worker.released if self._worker is not None else 0
-        assert self._trigger is not None
-        if in_flight == 0 and worker_idle:
-            outcome = DrainOutcome(
-                drain_seconds=elapsed,
-                trigger=self._trigger,
-                released_messages=released,
-                target_lifecycle_state=self._lifecycle_state,
-            )
-        elif elapsed >= self.settings.drain_timeout:
-            cut = self._worker.release_held() if self._worker is not None else 0
-            logger.error(
-                "drain timeout after %.0fs: %d request(s) in flight, %d message(s) handed back",
-                elapsed,
-                in_flight,
-                cut,
-            )
-            outcome = DrainOutcome(
-                drain_seconds=elapsed,
-                trigger=self._trigger,
-                timed_out=True,
-                released_messages=released,
-                cut_in_flight_requests=in_flight,
-                cut_held_messages=cut,
-                target_lifecycle_state=self._lifecycle_state,
-            )
-        else:
+        outcome = self._drain.step(now)
+        if outcome is None:
             return
         self.outcome = outcome
         self._publisher.put_event(
