@@ -28,7 +28,8 @@ usage: bootstrap.sh --stack-name NAME [options]
   --no-systemd         start the processes directly, pids in ROOT/run/warmfleet (local mode)
   --port N             the server's port (default: the app-port parameter, else 8000)
   --host ADDR          the server's listen address (default 0.0.0.0; 127.0.0.1 with --no-systemd)
-  --python PATH        the interpreter that creates the venv and runs helpers (default python3)
+  --python PATH        the interpreter that creates the venv and runs helpers (default: the first
+                       Python >= 3.11 of python3.13, python3.12, python3.11, python3)
   --reuse-venv PATH    use this environment, which must hold the published version (tests, demo)
   --wheelhouse DIR     install the requirements from DIR only (no index; for subnets without internet)
   --imds-url URL       the instance metadata service (default http://169.254.169.254)
@@ -38,7 +39,7 @@ usage: bootstrap.sh --stack-name NAME [options]
 EOF
 }
 
-STACK="" ROOT="" SYSTEMD=1 PORT="" HOST="" PYTHON=python3 REUSE_VENV="" WHEELHOUSE="" DRY_RUN=0
+STACK="" ROOT="" SYSTEMD=1 PORT="" HOST="" PYTHON="" REUSE_VENV="" WHEELHOUSE="" DRY_RUN=0
 IMDS_URL=http://169.254.169.254 REGION="" INSTANCE_ID=""
 while (($#)); do
     case $1 in
@@ -191,7 +192,15 @@ STEP=prerequisites
 require_command aws "the AWS CLI reads SSM and S3"
 require_command curl "IMDSv2"
 require_command sha256sum "checksums"
-"$PYTHON" -c 'import sys; assert sys.version_info >= (3, 11)' 2>/dev/null || fail "$PYTHON is not Python >= 3.11"
+python_ok() { "$1" -c 'import sys; assert sys.version_info >= (3, 11)' 2>/dev/null; }
+if [[ -z $PYTHON ]]; then
+    # Ubuntu 24.04 DLAMIs have python3.12 as python3; Amazon Linux 2023 ones add python3.12 beside 3.9.
+    for candidate in python3.13 python3.12 python3.11 python3; do
+        command -v "$candidate" >/dev/null && python_ok "$candidate" && PYTHON=$candidate && break
+    done
+    [[ -n $PYTHON ]] || fail "no Python >= 3.11 on the PATH (tried python3.13, python3.12, python3.11, python3)"
+fi
+python_ok "$PYTHON" || fail "$PYTHON is not Python >= 3.11"
 
 if ((!SYSTEMD)); then
     # Local mode: never overwrite the files of an instance that is still running in this root.
@@ -220,6 +229,11 @@ for name in MANIFEST_URI MANIFEST_SHA256 MODEL_URI MODEL_SHA256 MODEL_NAME; do
         "$PARAMETERS/versions/$VERSION/$(tr '_A-Z' '-a-z' <<<"$name") is missing (run warmfleet-inference publish)"
 done
 PORT=${PORT:-${CFG_APP_PORT:-8000}}
+if ! [[ $PORT =~ ^[0-9]+$ ]] || ((PORT < 1 || PORT > 65535)); then
+    fail "the server port '$PORT' is not a TCP port"
+fi
+[[ -z ${CFG_DRAIN_TIMEOUT_SECONDS:-} || $CFG_DRAIN_TIMEOUT_SECONDS =~ ^[0-9]+$ ]] ||
+    fail "SSM parameter $PARAMETERS/drain-timeout-seconds is not a whole number of seconds"
 log "group $CFG_GROUP_NAME, version $VERSION, model $VER_MODEL_URI, port $PORT"
 
 STEP=artifact
@@ -306,6 +320,7 @@ mapfile -t agent_options < <(
     optional --ready-url "${CFG_READY_URL:-}"
     optional --metrics-url "${CFG_METRICS_URL:-}"
     optional --drain-url "${CFG_DRAIN_URL:-}"
+    optional --drain-timeout "${CFG_DRAIN_TIMEOUT_SECONDS:-}"
 )
 write_script run-agent "$VENV/bin/warmfleet-inference" agent --group "$CFG_GROUP_NAME" \
     --server "http://127.0.0.1:$PORT" --instance-id "$INSTANCE_ID" --model-version "$VERSION" \
@@ -330,6 +345,12 @@ if ((SYSTEMD)); then
     for unit in "${UNITS[@]}"; do
         sed "s|@PREFIX@|$PREFIX|g" "$unit" >"$UNIT_DIR/${unit##*/}"
     done
+    if [[ -n ${CFG_DRAIN_TIMEOUT_SECONDS:-} ]]; then
+        # systemd must wait for the agent's whole drain before it kills it: the drain timeout plus a margin.
+        mkdir -p "$UNIT_DIR/warmfleet-agent.service.d"
+        printf '[Service]\nTimeoutStopSec=%d\n' "$((CFG_DRAIN_TIMEOUT_SECONDS + 30))" \
+            >"$UNIT_DIR/warmfleet-agent.service.d/drain-timeout.conf"
+    fi
     run systemctl daemon-reload
     run systemctl enable warmfleet-server.service warmfleet-agent.service
     run systemctl restart warmfleet-server.service warmfleet-agent.service

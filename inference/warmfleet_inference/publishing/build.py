@@ -8,7 +8,8 @@ every dependency to the version this environment was tested with (the closure of
 requirements, read from the installed distributions' metadata, which `constraints.txt` fixed) and the
 bootstrap installs them from PyPI, or from a wheelhouse mirror for subnets without internet access. On a
 GPU instance `onnxruntime` is replaced by `onnxruntime-gpu` (they provide the same module and must never be
-installed together), pinned separately because its releases lag the CPU package's.
+installed together), pinned separately because its releases lag the CPU package's, with its `cuda` and
+`cudnn` extras so that CUDA and cuDNN come from PyPI and the AMI need only provide the NVIDIA driver.
 
 The wheel is built from a copy of the sources in a temporary directory, so a build never writes into the
 working tree that other processes are using.
@@ -92,7 +93,7 @@ def pinned_requirements(
 
     Example
     -------
-    >>> "onnxruntime-gpu==1.31.1" in pinned_requirements(Accelerator.GPU)  # doctest: +SKIP
+    >>> "onnxruntime-gpu[cuda,cudnn]==1.31.1" in pinned_requirements(Accelerator.GPU)  # doctest: +SKIP
     True
     """
     pins: dict[str, str] = {}
@@ -114,7 +115,9 @@ def pinned_requirements(
                 continue
             pending.append((canonicalize_name(requirement.name), frozenset(requirement.extras)))
     if accelerator is Accelerator.GPU and pins.pop("onnxruntime", None) is not None:
-        pins["onnxruntime-gpu"] = onnxruntime_gpu
+        # The extras install the CUDA 12 runtime and cuDNN 9 from PyPI (nvidia-*-cu12), so the instance
+        # needs only the AMI's NVIDIA driver, whatever CUDA toolkits the AMI carries.
+        pins["onnxruntime-gpu[cuda,cudnn]"] = onnxruntime_gpu
     return [f"{name}=={version}" for name, version in sorted(pins.items())]
 
 

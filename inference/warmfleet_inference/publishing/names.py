@@ -11,6 +11,7 @@ The bootstrap reads `model-version` first, then that version's parameters.
     /warmfleet/<stack>/app-port                      stack    the server's port (default 8000)
     /warmfleet/<stack>/queue-url, reply-queue-url,
         results-bucket                               stack    the queue worker (optional)
+    /warmfleet/<stack>/drain-timeout-seconds         stack    the agent's drain bound (default: the agent's)
     /warmfleet/<stack>/container-image               stack    run this image instead of the server (optional)
     /warmfleet/<stack>/container-port                stack    the image's port (default app-port)
     /warmfleet/<stack>/ready-url, metrics-url,
@@ -49,6 +50,7 @@ class StackParameter(StrEnum):
     READY_URL = "ready-url"
     METRICS_URL = "metrics-url"
     DRAIN_URL = "drain-url"
+    DRAIN_TIMEOUT_SECONDS = "drain-timeout-seconds"
 
 
 class VersionParameter(StrEnum):

@@ -175,11 +175,17 @@ def published(stack: Stack, tiny_model: Path) -> PublishResult:
 
 
 def run_bootstrap(
-    stack: Stack, root: Path, *args: str, path_first: Sequence[Path], timeout: float = 180
+    stack: Stack,
+    root: Path,
+    *args: str,
+    path_first: Sequence[Path],
+    python: str | None = sys.executable,
+    timeout: float = 180,
 ) -> subprocess.CompletedProcess[str]:
     """Run the real bootstrap script for `stack` into `root`; region given, instance id from `args`/IMDS.
 
     `path_first` goes before the PATH: the `aws_cli` fixture's directory, and any recording stand-ins.
+    `python` None leaves the bootstrap to find its interpreter, as on an instance.
     """
     command = [
         "bash",
@@ -191,7 +197,7 @@ def run_bootstrap(
         "--region",
         "us-east-1",
     ]
-    command += ["--python", sys.executable, *args]
+    command += [*(["--python", python] if python else []), *args]
     return subprocess.run(
         command,
         env=stack.env(*path_first),

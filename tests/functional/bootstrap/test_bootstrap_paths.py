@@ -53,6 +53,7 @@ def test_systemd_units_run_the_container_image_with_the_agent_beside_it(
         ready_url="http://127.0.0.1:8080/v2/health/ready",
         metrics_url="http://127.0.0.1:8002/metrics",
         queue_url="https://sqs.us-east-1.amazonaws.com/123456789012/jobs",
+        drain_timeout_seconds="600",
     )
     fakes = scratch / "bin"
     systemctl, docker = recording_command(fakes, "systemctl"), recording_command(fakes, "docker")
@@ -79,6 +80,8 @@ def test_systemd_units_run_the_container_image_with_the_agent_beside_it(
         f"ExecStart={root}/opt/warmfleet/bin/run-agent\n" in agent_unit and "Restart=always\n" in agent_unit
     )
     assert "@PREFIX@" not in server_unit + agent_unit
+    drop_in = root / "etc/systemd/system/warmfleet-agent.service.d/drain-timeout.conf"
+    assert drop_in.read_text() == "[Service]\nTimeoutStopSec=630\n"  # the stack's drain timeout + 30 s
     # AND the server is the image on the GPUs, given the model to serve; nothing was started directly
     server = _exec_words(root, "server")
     assert server[:7] == [
@@ -97,6 +100,7 @@ def test_systemd_units_run_the_container_image_with_the_agent_beside_it(
     assert agent["--ready-url"] == "http://127.0.0.1:8080/v2/health/ready"
     assert agent["--metrics-url"] == "http://127.0.0.1:8002/metrics"
     assert agent["--queue-url"].endswith("/jobs") and agent["--server"] == "http://127.0.0.1:8080"
+    assert agent["--drain-timeout"] == "600"
     assert not list((root / "run/warmfleet").glob("*.pid"))
 
 
@@ -108,7 +112,7 @@ def test_a_dry_run_shows_the_install_into_its_own_venv_from_a_wheelhouse(
     root, wheelhouse = scratch / "root", scratch / "wheelhouse"
     # WHEN the bootstrap runs without --reuse-venv, as on an instance, but as a dry run in local mode
     args = ["--no-systemd", "--dry-run", "--wheelhouse", str(wheelhouse), "--instance-id", INSTANCE_ID]
-    result = run_bootstrap(other, root, *args, path_first=[aws_cli])
+    result = run_bootstrap(other, root, *args, path_first=[aws_cli], python=None)
     assert result.returncode == 0, result.stderr
     # THEN the commands it would run create its own venv, install the pinned requirements from the
     # wheelhouse only, then the verified wheel without dependencies, then start both processes
@@ -116,6 +120,9 @@ def test_a_dry_run_shows_the_install_into_its_own_venv_from_a_wheelhouse(
     commands = [
         shlex.split(line) for line in (root / "var/log/warmfleet/commands.log").read_text().splitlines()
     ]
+    # With no --python it found an interpreter >= 3.11 itself, as it does on an instance
+    interpreter = commands[0][0]
+    assert interpreter in {"python3.13", "python3.12", "python3.11", "python3"}
     pip = [
         str(venv / "bin/python"),
         "-m",
@@ -126,7 +133,7 @@ def test_a_dry_run_shows_the_install_into_its_own_venv_from_a_wheelhouse(
         "--no-input",
     ]
     assert commands == [
-        [commands[0][0], "-m", "venv", str(venv)],
+        [interpreter, "-m", "venv", str(venv)],
         [
             *pip,
             "--no-index",

@@ -41,7 +41,7 @@ def test_a_version_lands_under_its_prefix_with_every_file_checksummed(
     assert hashlib.sha256(_object(stack, prefix + "manifest.json")).hexdigest() == published.manifest_sha256
     assert (manifest.version, manifest.package_name, manifest.accelerator) == (VERSION, "warmfleet", "gpu")
     requirements = _object(stack, prefix + "requirements.txt").decode()
-    assert "onnxruntime-gpu==" in requirements and "\nonnxruntime==" not in requirements
+    assert "onnxruntime-gpu[cuda,cudnn]==" in requirements and "\nonnxruntime==" not in requirements
 
 
 def test_the_version_parameters_point_at_what_was_uploaded(stack: Stack, published: PublishResult) -> None:
