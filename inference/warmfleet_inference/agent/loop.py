@@ -3,10 +3,9 @@
 One thread, one schedule. Each pass does what is due — poll `/ready` until the server is warm (then send
 `Instance Warm` and start the queue worker, or `Instance Warm-up Failed`), publish one interval's metrics,
 read the IMDS target lifecycle state — and sleeps on an event that SIGTERM (or a `Terminated` lifecycle
-state) sets, so termination is handled at once. Draining: stop the queue worker receiving, `POST /drain`,
-wait until the server has no request in flight (or has exited, as it does when drained) and the worker
-holds no message, bounded by the drain timeout (what is left then is handed back and reported), then send
-`Instance Drained` and return. AWS calls go through the background publisher, so nothing here waits on them.
+state) sets, so termination is handled at once. The drain itself is `DrainCoordinator`'s (`drain.py`);
+its outcome is sent as `Instance Drained` and ends the loop. AWS calls go through the background
+publisher, so nothing here waits on them.
 """
 
 from __future__ import annotations
