@@ -3,8 +3,9 @@
 `submit()` sends one `InferenceRequestMessage` (see `warmfleet_inference.worker.schema`) and waits for the
 `ResultDocument` the queue worker stores: it polls the S3 key, or long-polls the reply queue for the reply
 whose `requestId` attribute matches (replies meant for another request are made visible again at once, but
-a reply queue per client is the simple way). `warmfleet-inference submit` is the same function on the
-command line.
+a reply queue per client is the simple way). Polling S3 needs `s3:ListBucket` on the results bucket
+besides `s3:GetObject`: without it S3 answers a missing key with 403, not 404, which is raised rather than
+waited on. `warmfleet-inference submit` is the same function on the command line.
 
 Example
 -------
