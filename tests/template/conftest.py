@@ -4,6 +4,7 @@ session (a real process on 127.0.0.1, stopped by its pid)."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
@@ -11,6 +12,7 @@ import socket
 import subprocess
 import tempfile
 import time
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,8 +20,16 @@ from typing import Any
 import pytest
 
 from .template_support import (
+    ARTIFACT_BUCKET,
+    CODE_BUCKET,
+    CODE_LOCATIONS,
+    MODEL_ARTIFACT_URI,
+    REGION,
     ROOT,
+    TEST_IMAGE_PARAMETER,
     VENV_BIN,
+    aws_client,
+    code_key,
     load_sam_template,
     python313_missing_reason,
     tool_env,
@@ -164,3 +174,46 @@ def fake_credentials() -> Iterator[None]:
         patch.delenv("AWS_PROFILE", raising=False)
         patch.setenv("AWS_DEFAULT_REGION", "us-east-1")
         yield
+
+
+def _zip_folder(folder: Path) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for path in sorted(folder.rglob("*.py")):
+            archive.write(path, path.relative_to(folder))
+    return buffer.getvalue()
+
+
+@pytest.fixture(scope="session")
+def moto_account(moto_endpoint: str, fake_credentials: None) -> dict[str, str]:
+    """An account on the moto server with a VPC, four subnets in two zones, a route table, a GPU AMI, an
+    ACM certificate and the buckets a deploy needs; the template parameters that name them."""
+    ec2 = aws_client("ec2", moto_endpoint)
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    subnets = [
+        ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.0.{index}.0/24", AvailabilityZone=f"{REGION}{zone}")[
+            "Subnet"
+        ]["SubnetId"]
+        for index, zone in enumerate("abab")
+    ]
+    route_table = ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
+    image = ec2.register_image(Name="gpu-base", RootDeviceName="/dev/xvda")["ImageId"]
+    aws_client("ssm", moto_endpoint).put_parameter(Name=TEST_IMAGE_PARAMETER, Value=image, Type="String")
+    certificate = aws_client("acm", moto_endpoint).request_certificate(DomainName="inference.example.com")
+    s3 = aws_client("s3", moto_endpoint)
+    s3.create_bucket(Bucket=CODE_BUCKET)
+    s3.create_bucket(Bucket=ARTIFACT_BUCKET)
+    for logical_id, folder in CODE_LOCATIONS.items():
+        s3.put_object(Bucket=CODE_BUCKET, Key=code_key(logical_id), Body=_zip_folder(ROOT / folder))
+    return {
+        "VpcId": vpc,
+        "PublicSubnetIds": ",".join(subnets[:2]),
+        "PrivateSubnetIds": ",".join(subnets[2:]),
+        "ImageId": TEST_IMAGE_PARAMETER,
+        "ModelArtifactUri": MODEL_ARTIFACT_URI,
+        "ModelVersion": "v1",
+        "image": image,
+        "route_table": route_table,
+        "certificate": certificate["CertificateArn"],
+        "endpoint": moto_endpoint,
+    }

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import importlib.util
+import json
 import os
 import re
 import shutil
@@ -230,3 +231,38 @@ def function_environment(
     merged = dict(sam_template["Globals"]["Function"]["Environment"]["Variables"])
     merged.update(sam_template["Resources"][function]["Properties"]["Environment"]["Variables"])
     return {name: str(resolver.resolve(value)) for name, value in merged.items()}
+
+
+# ------------------------------------------------------------------ moto
+def moto_template(transformed: dict[str, Any]) -> dict[str, Any]:
+    """The copy of the transformed template deployed to moto, with two moto quirks worked around.
+
+    moto resolves an SSM-typed parameter's Default even when a value is passed, and refuses to create
+    `/aws/...` parameters, so the ImageId default points at a parameter the tests create; and moto's target
+    group has no CloudFormation attributes (TargetGroupFullName), so the dashboard, which reads them, is
+    left out. template.yaml itself is never changed.
+    """
+    template: dict[str, Any] = json.loads(json.dumps(transformed))
+    template["Parameters"]["ImageId"]["Default"] = TEST_IMAGE_PARAMETER
+    del template["Resources"]["Dashboard"]
+    del template["Outputs"]["DashboardUrl"]
+    return template
+
+
+def deploy_to_moto(
+    account: dict[str, str], transformed: dict[str, Any], stack_name: str, **parameters: str
+) -> dict[str, Any]:
+    """Create `stack_name` on the moto server of `account`; its DescribeStacks entry."""
+    cloudformation = aws_client("cloudformation", account["endpoint"])
+    values = {key: value for key, value in account.items() if key[0].isupper()} | parameters
+    cloudformation.create_stack(
+        StackName=stack_name,
+        TemplateBody=json.dumps(moto_template(transformed)),
+        Parameters=[{"ParameterKey": key, "ParameterValue": value} for key, value in values.items()],
+        Capabilities=["CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"],
+    )
+    return dict(cloudformation.describe_stacks(StackName=stack_name)["Stacks"][0])
+
+
+def stack_outputs(stack: dict[str, Any]) -> dict[str, str]:
+    return {output["OutputKey"]: output["OutputValue"] for output in stack.get("Outputs", [])}

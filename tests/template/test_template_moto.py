@@ -10,29 +10,22 @@ attributes (TargetGroupFullName), so the dashboard, which reads them, is left ou
 
 from __future__ import annotations
 
-import io
 import json
 import subprocess
-import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 
 from .template_support import (
-    ARTIFACT_BUCKET,
     CODE_BUCKET,
-    CODE_LOCATIONS,
     DEFAULT_IMAGE_PARAMETER,
     MODEL_ARTIFACT_URI,
     REGION,
-    ROOT,
     TEST_IMAGE_PARAMETER,
     VENV_BIN,
     aws_client,
-    code_key,
+    deploy_to_moto,
     tool_env,
 )
 
@@ -40,63 +33,14 @@ pytestmark = pytest.mark.slow
 STACK = "wf-moto"
 
 
-def _zip_folder(folder: Path) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for path in sorted(folder.rglob("*.py")):
-            archive.write(path, path.relative_to(folder))
-    return buffer.getvalue()
-
-
 @pytest.fixture(scope="module")
-def aws(moto_endpoint: str, fake_credentials: None) -> Iterator[dict[str, str]]:
-    """An account on the moto server with a VPC, four subnets, a GPU AMI and the buckets a deploy needs."""
-
-    def client(name: str) -> Any:
-        return aws_client(name, moto_endpoint)
-
-    ec2 = client("ec2")
-    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
-    subnets = [
-        ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.0.{index}.0/24", AvailabilityZone=f"{REGION}{zone}")[
-            "Subnet"
-        ]["SubnetId"]
-        for index, zone in enumerate("abab")
-    ]
-    image = ec2.register_image(Name="gpu-base", RootDeviceName="/dev/xvda")["ImageId"]
-    client("ssm").put_parameter(Name=TEST_IMAGE_PARAMETER, Value=image, Type="String")
-    s3 = client("s3")
-    s3.create_bucket(Bucket=CODE_BUCKET)
-    s3.create_bucket(Bucket=ARTIFACT_BUCKET)
-    for logical_id, folder in CODE_LOCATIONS.items():
-        s3.put_object(Bucket=CODE_BUCKET, Key=code_key(logical_id), Body=_zip_folder(ROOT / folder))
-    yield {
-        "VpcId": vpc,
-        "PublicSubnetIds": ",".join(subnets[:2]),
-        "PrivateSubnetIds": ",".join(subnets[2:]),
-        "ImageId": TEST_IMAGE_PARAMETER,
-        "ModelArtifactUri": MODEL_ARTIFACT_URI,
-        "ModelVersion": "v1",
-        "image": image,
-        "endpoint": moto_endpoint,
-    }
+def aws(moto_account: dict[str, str]) -> dict[str, str]:
+    return moto_account
 
 
 @pytest.fixture(scope="module")
 def stack(aws: dict[str, str], transformed: dict[str, Any]) -> dict[str, Any]:
-    template = json.loads(json.dumps(transformed))
-    template["Parameters"]["ImageId"]["Default"] = TEST_IMAGE_PARAMETER
-    del template["Resources"]["Dashboard"]
-    del template["Outputs"]["DashboardUrl"]
-    cloudformation = boto3.client("cloudformation", endpoint_url=aws["endpoint"], region_name=REGION)
-    parameters = {key: value for key, value in aws.items() if key[0].isupper()}
-    cloudformation.create_stack(
-        StackName=STACK,
-        TemplateBody=json.dumps(template),
-        Parameters=[{"ParameterKey": key, "ParameterValue": value} for key, value in parameters.items()],
-        Capabilities=["CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"],
-    )
-    return dict(cloudformation.describe_stacks(StackName=STACK)["Stacks"][0])
+    return deploy_to_moto(aws, transformed, STACK)
 
 
 def _client(aws: dict[str, str], name: str) -> Any:
