@@ -25,6 +25,9 @@ from tests.conftest import free_port
 from tests.functional.agent.standins import FakeImds
 from tests.functional.bootstrap.conftest import INSTANCE_ID, VENV, VERSION, Stack, run_bootstrap, wait_until
 
+# Real processes (the bootstrap, the AWS CLI, servers) against the moto server.
+pytestmark = pytest.mark.slow
+
 
 @dataclass
 class Instance:

@@ -22,6 +22,9 @@ from tests.functional.bootstrap.conftest import (
     wait_until,
 )
 
+# Real processes (the bootstrap, the AWS CLI, servers) against the moto server.
+pytestmark = pytest.mark.slow
+
 ECR_IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/triton:24.08-py3"
 
 

@@ -38,6 +38,9 @@ AGENT = (
     "sys.exit(args.run(args))\n"
 )
 
+# Real processes (the bootstrap, the AWS CLI, servers) against the moto server.
+pytestmark = pytest.mark.slow
+
 
 @dataclass
 class Standin:

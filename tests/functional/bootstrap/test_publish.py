@@ -14,6 +14,9 @@ from warmfleet_inference.publishing.manifest import FileRole, Manifest
 
 from tests.functional.bootstrap.conftest import VERSION, Stack
 
+# Builds wheels and models and uploads them to the moto server.
+pytestmark = pytest.mark.slow
+
 
 def _object(stack: Stack, key: str) -> bytes:
     return bytes(stack.client("s3").get_object(Bucket=stack.bucket, Key=key)["Body"].read())
@@ -27,6 +30,7 @@ def _keys(stack: Stack, prefix: str) -> set[str]:
 def test_a_version_lands_under_its_prefix_with_every_file_checksummed(
     stack: Stack, published: PublishResult
 ) -> None:
+
     # GIVEN a published version / WHEN its objects and manifest are read back from S3
     prefix = f"warmfleet/{VERSION}/"
     manifest = Manifest.from_json(_object(stack, prefix + "manifest.json").decode())
