@@ -14,11 +14,6 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pydantic import ValidationError
-
-from warmfleet_inference.client import submit
-from warmfleet_inference.worker.schema import ResultStatus
-
 if TYPE_CHECKING:
     Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]
 
@@ -52,6 +47,12 @@ def _read_inputs(text: str) -> list[dict[str, Any]]:
 
 
 def run_submit(args: argparse.Namespace) -> int:
+    # boto3 and pydantic only when the command runs, so `--help` stays fast.
+    from pydantic import ValidationError  # noqa: PLC0415
+
+    from warmfleet_inference.client import submit  # noqa: PLC0415
+    from warmfleet_inference.worker.schema import ResultStatus  # noqa: PLC0415
+
     try:
         inputs = _read_inputs(args.inputs)
         result = submit(

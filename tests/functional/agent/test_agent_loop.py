@@ -17,7 +17,8 @@ from typing import Any
 import httpx
 import pynvml
 import pytest
-from warmfleet_inference.agent.cli import add_agent_parser, build_agent
+from warmfleet_inference.agent.cli import add_agent_parser
+from warmfleet_inference.agent.compose import build_agent
 from warmfleet_inference.agent.events import DrainTrigger
 from warmfleet_inference.agent.loop import Agent
 from warmfleet_inference.agent.publisher import BackgroundPublisher
