@@ -19,6 +19,7 @@ costs the server side; the README records the figures with the machine they came
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import http.client
 import json
 import math
@@ -31,6 +32,7 @@ import tempfile
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,6 +54,7 @@ class Result:
     calls: int
     failures: int = 0
     label: str = ""
+    cpu_ms_per_row: float = 0.0
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -84,7 +87,7 @@ def best_raw(sessions: dict[str, ort.InferenceSession], batch: int, width: int, 
     """The faster of the sessions at this batch size, labelled with its options."""
     results = {label: measure_raw(session, batch, width, duration / 2) for label, session in sessions.items()}
     label, result = max(results.items(), key=lambda item: item[1].rows_per_s)
-    return Result(result.rows_per_s, result.p50_ms, result.p99_ms, result.calls, label=label)
+    return dataclasses.replace(result, label=label)
 
 
 def measure_raw(session: ort.InferenceSession, batch: int, width: int, duration: float) -> Result:
@@ -93,11 +96,13 @@ def measure_raw(session: ort.InferenceSession, batch: int, width: int, duration:
     for _ in range(3):
         session.run(None, {"input": rows})
     latencies: list[float] = []
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     while (now := time.perf_counter()) - started < duration:
         session.run(None, {"input": rows})
         latencies.append(time.perf_counter() - now)
-    return _result(latencies, batch, time.perf_counter() - started)
+    cpu_ms = (time.process_time() - cpu_started) * 1000
+    result = _result(latencies, batch, time.perf_counter() - started)
+    return dataclasses.replace(result, cpu_ms_per_row=cpu_ms / (len(latencies) * batch))
 
 
 @dataclass(frozen=True)
@@ -117,8 +122,12 @@ class Load:
         return json.dumps({"inputs": [{**tensor, "data": rows.ravel().tolist()}]}).encode()
 
 
-def measure_server(load: Load) -> Result:
-    """Run `load` against the server; the first half second only fills the pipeline and is not counted."""
+def measure_server(load: Load, server_cpu: Callable[[], float] | None = None) -> Result:
+    """Run `load` against the server; the first half second only fills the pipeline and is not counted.
+
+    With `server_cpu` (the server process's CPU seconds so far), the result carries the server's CPU time
+    per counted row — a figure a busy machine distorts far less than throughput.
+    """
     body, path = load.body(), f"/v2/models/{load.model}/infer"
     latencies: list[float] = []
     statuses: Counter[int] = Counter()
@@ -145,10 +154,15 @@ def measure_server(load: Load) -> Result:
     threads = [threading.Thread(target=client) for _ in range(load.clients)]
     for thread in threads:
         thread.start()
+    time.sleep(max(0.0, warm_until - time.perf_counter()))
+    cpu_started = server_cpu() if server_cpu else 0.0
     for thread in threads:
         thread.join()
+    # Requests still running at the stop are not counted but their CPU is: a bias against the server.
+    cpu_ms = (server_cpu() - cpu_started) * 1000 if server_cpu else 0.0
     failures = sum(count for status, count in statuses.items() if status != 200)
-    return _result(latencies, load.batch, load.duration, failures)
+    result = _result(latencies, load.batch, load.duration, failures)
+    return dataclasses.replace(result, cpu_ms_per_row=cpu_ms / max(1, len(latencies) * load.batch))
 
 
 def _free_port() -> int:
@@ -194,6 +208,11 @@ class Server:
         values = dict(line.rsplit(" ", 1) for line in text.splitlines() if line and not line.startswith("#"))
         return float(values["warmfleet_batch_size_sum"]), float(values["warmfleet_batch_size_count"])
 
+    def cpu_seconds(self) -> float:
+        """User + system CPU time of the server process so far (Linux `/proc`)."""
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def stop(self) -> None:
         os.kill(self.process.pid, signal.SIGTERM)
         self.process.wait(timeout=30)
@@ -201,9 +220,10 @@ class Server:
 
 def _row(label: str, result: Result, extra: str = "") -> str:
     failures = f"  FAILED {result.failures}" if result.failures else ""
+    cpu = f"   CPU {result.cpu_ms_per_row:.3f} ms/row" if result.cpu_ms_per_row else ""
     return (
         f"  {label:<34} {result.rows_per_s:>8.0f} rows/s   p50 {result.p50_ms:>7.2f} ms   "
-        f"p99 {result.p99_ms:>7.2f} ms{extra}{failures}"
+        f"p99 {result.p99_ms:>7.2f} ms{cpu}{extra}{failures}"
     )
 
 
@@ -222,6 +242,11 @@ class Round:
         return self.saturated.rows_per_s / self.raw.rows_per_s
 
     @property
+    def cpu_efficiency(self) -> float:
+        """Raw ORT's CPU per row at the largest batch over the server's: 1.0 means no overhead at all."""
+        return self.raw_largest.cpu_ms_per_row / max(self.saturated.cpu_ms_per_row, 1e-9)
+
+    @property
     def ratio_to_largest(self) -> float:
         return self.saturated.rows_per_s / max(self.raw_largest.rows_per_s, self.raw.rows_per_s)
 
@@ -237,7 +262,9 @@ def _round(
     clients = max(4, math.ceil(2 * args.max_batch_size / size))
     single = measure_server(Load(server.port, server.model, size, width, 1, args.duration))
     before = server.batch_histogram()
-    saturated = measure_server(Load(server.port, server.model, size, width, clients, args.duration))
+    saturated = measure_server(
+        Load(server.port, server.model, size, width, clients, args.duration), server.cpu_seconds
+    )
     after = server.batch_histogram()
     return Round(raw, largest, single, saturated, (after[0] - before[0]) / max(after[1] - before[1], 1))
 
@@ -277,7 +304,9 @@ def _run_batched(args: argparse.Namespace, model: Path, sessions: dict[str, ort.
             ratios = ", ".join(f"{r.ratio:.2f}" for r in rounds)
             to_largest = sorted(r.ratio_to_largest for r in rounds)[len(rounds) // 2]
             print(f"  RATIO server/raw at batch {size}: {median.ratio:.2f}x (rounds: {ratios}); "
-                  f"against raw at batch {args.max_batch_size}: {to_largest:.2f}x (median)\n")  # fmt: skip
+                  f"against raw at batch {args.max_batch_size}: {to_largest:.2f}x (median)")  # fmt: skip
+            efficiency = sorted(r.cpu_efficiency for r in rounds)[len(rounds) // 2]
+            print(f"  CPU per row, raw at batch {args.max_batch_size} / server: {efficiency:.2f}x (median)\n")
     finally:
         server.stop()
     return raw_single
