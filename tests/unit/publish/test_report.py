@@ -8,6 +8,8 @@ import pytest
 from warmfleet.models import InstanceEvent, InstanceWarmupFailedDetail
 from warmfleet_inference.publishing import report
 
+from tests.conftest import load_event
+
 
 def test_the_failure_entry_parses_as_the_lifecycle_functions_instance_event(
     capsys: pytest.CaptureFixture[str],
@@ -29,19 +31,13 @@ def test_the_failure_entry_parses_as_the_lifecycle_functions_instance_event(
     assert report.main(argv) == 0
     [entry] = json.loads(capsys.readouterr().out)
     # THEN the entry is the warm-up failure the lifecycle function parses, with the reason kept
-    event = InstanceEvent.model_validate(
-        {
-            "version": "0",
-            "id": "1",
-            "detail-type": entry["DetailType"],
-            "source": entry["Source"],
-            "account": "123456789012",
-            "time": "2026-11-27T00:00:00Z",
-            "region": "us-east-1",
-            "resources": [],
-            "detail": json.loads(entry["Detail"]),
-        }
-    )
+    envelope = load_event("instance/warmup-failed.json")
+    envelope |= {
+        "detail-type": entry["DetailType"],
+        "source": entry["Source"],
+        "detail": json.loads(entry["Detail"]),
+    }
+    event = InstanceEvent.model_validate(envelope)
     assert isinstance(event.detail, InstanceWarmupFailedDetail)
     assert event.detail.reason == "bootstrap failed during install: pip exited 1"
     assert (event.detail.instance_id, event.detail.model_version, event.detail.warmup_seconds) == (
