@@ -70,9 +70,6 @@ def build_agent(args: argparse.Namespace, session: Any = boto3) -> tuple[Agent, 
     server = ServerClient(
         args.server, ready_url=args.ready_url, metrics_url=args.metrics_url, drain_url=args.drain_url
     )
-    publisher = BackgroundPublisher(
-        session.client("cloudwatch", config=_AWS_CONFIG), session.client("events", config=_AWS_CONFIG)
-    )
     worker = None
     if args.queue_url:
         sqs = session.client("sqs", config=_AWS_CONFIG)
@@ -90,6 +87,10 @@ def build_agent(args: argparse.Namespace, session: Any = boto3) -> tuple[Agent, 
         worker = QueueWorker(
             settings, sqs, ResultStore(session.client("s3", config=_AWS_CONFIG), sqs), server
         )
+    # Last, once the options are known to work together: it starts the sending thread.
+    publisher = BackgroundPublisher(
+        session.client("cloudwatch", config=_AWS_CONFIG), session.client("events", config=_AWS_CONFIG)
+    )
     agent_settings = AgentSettings(
         identity=identity,
         interval=args.interval,
