@@ -29,6 +29,7 @@ from warmfleet.signals import IN_FLIGHT_METRIC, metric_sources
 from warmfleet.signals.cloudwatch import MetricQuery, build_signal_queries
 from warmfleet.signals.instances import build_instance_queries
 from warmfleet.signals.warmup import build_warmup_query
+from warmfleet.signals.warmup_lead import build_warmup_lead_queries
 from warmfleet_inference.agent.metrics import NAMESPACE, IntervalReading, build_metric_data
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -65,10 +66,12 @@ def _query_metric(query: MetricQuery) -> Metric:
 
 
 def scaler_reads() -> set[Metric]:
-    """The scaler's queries: every signal it can read by default, the warm-up figures, the scale-in choice."""
+    """The scaler's queries: every signal it can read by default, the warm-up figures (the tick's and the
+    schedules' pre-warm lead), the scale-in choice."""
     queries = [
         *build_signal_queries(list(metric_sources().values()), "group"),
         build_warmup_query("group", period_seconds=900),
+        *build_warmup_lead_queries("group"),
         *build_instance_queries(IN_FLIGHT_METRIC, "group", ["i-0123456789abcdef0"]),
     ]
     return {_query_metric(query) for query in queries}
