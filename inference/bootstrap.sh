@@ -95,9 +95,11 @@ fail() {
 
 # Every command that changes the machine goes through `run`: logged to commands.log, skipped by --dry-run.
 run() {
+    local status=0
     printf '%q ' "$@" >>"$COMMAND_LOG" && echo >>"$COMMAND_LOG"
     ((DRY_RUN)) && { log "dry run: $*" && return 0; }
-    "$@"
+    "$@" || status=$?
+    ((status == 0)) || fail "'$*' exited with status $status"
 }
 
 report_failure() {

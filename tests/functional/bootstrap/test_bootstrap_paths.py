@@ -200,7 +200,15 @@ def _republish_with_tampered_requirements(stack: Stack, published: PublishResult
             True,
             id="file-changed-after-publishing",
         ),
-        pytest.param("no-venv", "--reuse-venv {root}/missing does not exist", True, id="install-fails"),
+        pytest.param("no-venv", "--reuse-venv {root}/missing does not exist", True, id="reused-venv-missing"),
+        pytest.param(
+            "empty-wheelhouse",
+            "'{root}/opt/warmfleet/venv/bin/python -m pip install --quiet --disable-pip-version-check"
+            " --no-input --no-index --find-links {root}/wheelhouse --requirement"
+            " {root}/opt/warmfleet/releases/{version}/requirements.txt' exited with status 1",
+            True,
+            id="pip-install-fails",
+        ),
     ],
 )
 def test_a_failure_exits_1_naming_it_and_is_reported_once_the_wheel_is_in_hand(
@@ -225,9 +233,14 @@ def test_a_failure_exits_1_naming_it_and_is_reported_once_the_wheel_is_in_hand(
     events = other.catch_instance_events(group)
     root = scratch / "root"
     # WHEN the bootstrap runs
-    venv = str(root / "missing") if case == "no-venv" else str(VENV)
+    install = {
+        "no-venv": ["--reuse-venv", str(root / "missing")],
+        # The real install path: its own venv, then pip, here from a wheelhouse that holds nothing.
+        "empty-wheelhouse": ["--wheelhouse", str(root / "wheelhouse")],
+    }.get(case, ["--reuse-venv", str(VENV)])
+    (root / "wheelhouse").mkdir(parents=True)
     result = run_bootstrap(
-        other, root, "--no-systemd", "--reuse-venv", venv, "--instance-id", INSTANCE_ID, path_first=[aws_cli]
+        other, root, "--no-systemd", *install, "--instance-id", INSTANCE_ID, path_first=[aws_cli]
     )
     # THEN it exits 1 with a message naming the problem, and starts nothing
     assert result.returncode == 1
