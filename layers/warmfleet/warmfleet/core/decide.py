@@ -22,7 +22,7 @@ from warmfleet.core.steps.behaviour import behaviour
 from warmfleet.core.steps.bounds import bounds
 from warmfleet.core.steps.combine import combine
 from warmfleet.core.steps.limits import alarm_floors, limits
-from warmfleet.core.steps.panic import panic, panic_proposal, valid_readings
+from warmfleet.core.steps.panic import panic, panic_proposal
 from warmfleet.core.steps.proposals import propose
 from warmfleet.core.steps.warming import account_warming, count_capacity
 
@@ -51,8 +51,10 @@ def _final_reason(steps: tuple[StepOutcome, ...]) -> tuple[Reason, str]:
 def _keep_events(
     events: tuple[ScaleEvent, ...], new: ScaleEvent | None, period: float, now: float
 ) -> tuple[ScaleEvent, ...]:
-    kept = tuple(e for e in events if now - e.at < period)
-    return (*kept, new) if new is not None else kept
+    if not events:
+        return () if new is None else (new,)
+    kept = tuple([e for e in events if now - e.at < period])
+    return kept if new is None else (*kept, new)
 
 
 def decide(inputs: DecisionInputs, policy: Policy, history: History | None, now: datetime) -> Decision:
@@ -103,14 +105,14 @@ def decide(inputs: DecisionInputs, policy: Policy, history: History | None, now:
     proposals, s1 = propose(policy, readings, capacity, history.signal_failures, now_ts)
     s2 = account_warming(capacity)
     s3 = combine(proposals, current, policy.fallback)
-    panic_wants = panic_proposal(policy, valid_readings(proposals, readings), capacity)
+    panic_wants = panic_proposal(proposals)
     panic_state, s4 = panic(
         policy.panic, s3.value, panic_desired=panic_wants, capacity=capacity, state=history.panic, now=now_ts
     )
     s5 = behaviour(
         policy.behavior, s4.value, current, history=history, panicking=panic_state.panicking, now=now_ts
     )
-    floors = alarm_floors(policy, inputs, dict(history.alarm_floors))
+    floors = alarm_floors(policy, inputs, history.alarm_floors)
     s6 = limits(s5.value, floors, inputs)
     s7 = bounds(s6.value, inputs.group, capacity)
     steps = (s1, s2, s3, s4, s5, s6, s7)
@@ -127,17 +129,13 @@ def decide(inputs: DecisionInputs, policy: Policy, history: History | None, now:
     remembered = max(s4.value, s6.value) if s6.reason is Reason.ALARM_STEP else s4.value
     up_event = ScaleEvent(desired - current, now_ts) if desired > current else None
     down_event = ScaleEvent(current - desired, now_ts) if desired < current else None
-    behavior = policy.behavior
+    up_period, down_period = policy.event_periods_seconds
     next_history = History(
         recommendations=tuple(
             prune_recommendations(history.recommendations, remembered, policy.longest_window_seconds, now_ts)
         ),
-        scale_up_events=_keep_events(
-            history.scale_up_events, up_event, behavior.scale_up.rules.longest_period, now_ts
-        ),
-        scale_down_events=_keep_events(
-            history.scale_down_events, down_event, behavior.scale_down.rules.longest_period, now_ts
-        ),
+        scale_up_events=_keep_events(history.scale_up_events, up_event, up_period, now_ts),
+        scale_down_events=_keep_events(history.scale_down_events, down_event, down_period, now_ts),
         signal_failures=_failures(proposals),
         panic=panic_state,
         alarm_floors=floors,

@@ -24,7 +24,8 @@ class Proposal(NamedTuple):
 
     ``replicas`` is in instances that serve (step 1); ``desired`` adds the
     instances that occupy the group without serving (step 2's rule), so it
-    compares with the group's desired capacity.
+    compares with the group's desired capacity. ``panic_replicas`` is the raw
+    proposal (no tolerance) over the panic window, which step 4 tests.
     """
 
     signal: str
@@ -37,6 +38,7 @@ class Proposal(NamedTuple):
     failures: int
     reason: Reason
     message: str
+    panic_replicas: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-serialisable dict."""
@@ -51,6 +53,7 @@ class Proposal(NamedTuple):
             "failures": self.failures,
             "reason": str(self.reason),
             "message": self.message,
+            "panic_replicas": self.panic_replicas,
         }
 
 
@@ -78,13 +81,14 @@ class StepOutcome(NamedTuple):
 class Capacity(NamedTuple):
     """How the group's instances count (step 2).
 
-    >>> Capacity(ready=3, warming=1, unseen=0, stuck=1, unhealthy=0, standby=0, terminating=0,
-    ...          protected=0).counted
-    4
-
     ``counted`` (ready + warming + unseen) is the capacity already bought;
     ``occupying`` (unhealthy, or launching past the warm-up budget) holds a place
-    in the desired capacity without serving and without counting.
+    in the desired capacity without serving and without counting. Build it with
+    :meth:`of`, which derives those two.
+
+    >>> Capacity.of(ready=3, warming=1, unseen=0, stuck=1, unhealthy=0, standby=0, terminating=0,
+    ...             protected=0).counted
+    4
     """
 
     ready: int
@@ -95,16 +99,35 @@ class Capacity(NamedTuple):
     standby: int
     terminating: int
     protected: int
+    counted: int
+    occupying: int
 
-    @property
-    def counted(self) -> int:
-        """Instances that count as capacity: ready, warming within budget, or launching but not yet listed."""
-        return self.ready + self.warming + self.unseen
-
-    @property
-    def occupying(self) -> int:
-        """Instances in the desired capacity that do not count."""
-        return self.stuck + self.unhealthy
+    @classmethod
+    def of(
+        cls,
+        *,
+        ready: int,
+        warming: int,
+        unseen: int,
+        stuck: int,
+        unhealthy: int,
+        standby: int,
+        terminating: int,
+        protected: int,
+    ) -> Capacity:
+        """The counts, with ``counted`` and ``occupying`` derived from them."""
+        return cls(
+            ready,
+            warming,
+            unseen,
+            stuck,
+            unhealthy,
+            standby,
+            terminating,
+            protected,
+            ready + warming + unseen,
+            stuck + unhealthy,
+        )
 
     def to_dict(self) -> dict[str, int]:
         """A JSON-serialisable dict."""

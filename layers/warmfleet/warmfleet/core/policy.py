@@ -267,6 +267,12 @@ class Policy(_Frozen):
             )
         )
 
+    @cached_property
+    def event_periods_seconds(self) -> tuple[float, float]:
+        """How far back the scale-up and the scale-down rate policies look (their longest periods)."""
+        up, down = self.behavior.scale_up.rules, self.behavior.scale_down.rules
+        return float(up.longest_period), float(down.longest_period)
+
     def schedule_bounds(self, active: tuple[str, ...]) -> tuple[int | None, int | None]:
         """The floor (highest) and ceiling (lowest) of the named schedule windows now active."""
         floors = [s.floor for s in self.schedules if s.name in active and s.floor is not None]

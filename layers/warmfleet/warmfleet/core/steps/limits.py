@@ -10,6 +10,7 @@ alarm does not compound its step on every call.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 
 from warmfleet.core.decision import StepOutcome
 from warmfleet.core.inputs import DecisionInputs
@@ -17,10 +18,14 @@ from warmfleet.core.policy import Policy
 from warmfleet.core.reasons import Reason, Step
 
 
-def alarm_floors(policy: Policy, inputs: DecisionInputs, previous: dict[str, int] | None) -> dict[str, int]:
+def alarm_floors(
+    policy: Policy, inputs: DecisionInputs, previous: Mapping[str, int] | None
+) -> dict[str, int]:
     """The floor of each alarm step whose alarm is in ALARM now (unknown alarm names are ignored)."""
-    current = inputs.group.desired_capacity
     floors: dict[str, int] = {}
+    if not inputs.active_alarms or not policy.alarm_steps:
+        return floors
+    current = inputs.group.desired_capacity
     previous = previous or {}
     for step in policy.alarm_steps:
         if step.alarm_name in inputs.active_alarms:

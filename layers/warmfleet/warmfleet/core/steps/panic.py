@@ -1,7 +1,8 @@
 """Step 4: Knative panic mode.
 
-A signal's panic proposal uses ``panic_value`` when the collector read the short
-panic window, else the reading itself. When the highest panic proposal reaches
+A signal's panic proposal (``Proposal.panic_replicas``, made in step 1 without
+tolerance) uses ``panic_value`` when the collector read the short panic window,
+else the reading itself. When the highest panic proposal reaches
 the threshold ratio of the counted capacity the group panics: the number scales
 up at once (step 5 applies no stabilization or rate limit to it) and never
 decreases until a full stable window has passed below the threshold
@@ -10,33 +11,19 @@ decreases until a full stable window has passed below the threshold
 
 from __future__ import annotations
 
-import math
-from collections.abc import Mapping
-
 from warmfleet.core.decision import Capacity, Proposal, StepOutcome
-from warmfleet.core.inputs import SignalReading
-from warmfleet.core.policy import PanicPolicy, Policy, SignalKind
-from warmfleet.core.reasons import Reason, SignalStatus, Step
-from warmfleet.core.rules.activation import is_active
+from warmfleet.core.policy import PanicPolicy
+from warmfleet.core.reasons import Reason, Step
 from warmfleet.core.rules.panic import PanicState, is_over_panic_threshold, next_panic_state, ratchet
 
 
-def panic_proposal(policy: Policy, readings: Mapping[str, SignalReading], capacity: Capacity) -> int:
-    """The highest raw (untolerated) proposal over the panic window of ``readings``, in serving instances.
-
-    Pass only the readings of valid signals (:func:`valid_readings`).
-    """
+def panic_proposal(proposals: tuple[Proposal, ...]) -> int:
+    """The highest raw proposal over the panic window of the valid signals, in serving instances."""
     best = 0
-    for signal in policy.signals:
-        reading = readings.get(signal.name)
-        if reading is None or reading.value is None:
-            continue
-        value = reading.panic_value if reading.panic_value is not None else reading.value
-        if signal.kind is SignalKind.TOTAL:
-            wanted = math.ceil(value / signal.target) if is_active(value, signal.activation_threshold) else 0
-        else:
-            wanted = math.ceil(capacity.ready * value / signal.target)
-        best = max(best, wanted)
+    for proposal in proposals:
+        wanted = proposal.panic_replicas
+        if wanted is not None and wanted > best:
+            best = wanted
     return best
 
 
@@ -63,10 +50,3 @@ def panic(
         f"{settings.stable_window_seconds:g} s pass below it"
     )
     return state, StepOutcome(Step.PANIC, value, Reason.PANIC, message)
-
-
-def valid_readings(
-    proposals: tuple[Proposal, ...], readings: Mapping[str, SignalReading]
-) -> dict[str, SignalReading]:
-    """The readings of the signals whose proposal was valid (the only ones panic may act on)."""
-    return {p.signal: readings[p.signal] for p in proposals if p.status is SignalStatus.VALID}

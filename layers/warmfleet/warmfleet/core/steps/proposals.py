@@ -10,6 +10,7 @@ missing or stale reading makes no proposal and counts as a failure.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 
 from warmfleet.core.decision import Capacity, Proposal, StepOutcome
@@ -74,8 +75,12 @@ def propose_signal(
         )
     current = capacity.counted
     tolerance = signal.tolerance
+    target = signal.target
+    panic_value = reading.panic_value if reading.panic_value is not None else value
     if signal.kind is SignalKind.TOTAL:
-        ratio = value / (signal.target * current) if current else None
+        active_in_panic = is_active(panic_value, signal.activation_threshold)
+        panic_replicas = math.ceil(panic_value / target) if active_in_panic else 0
+        ratio = value / (target * current) if current else None
         if not is_active(value, signal.activation_threshold):
             replicas, reason = 0, Reason.INACTIVE
             message = f"total {value:g} is not above the activation threshold {signal.activation_threshold:g}"
@@ -95,7 +100,8 @@ def propose_signal(
                 value=value,
                 message="no ready instance to average over",
             )
-        ratio = value / signal.target
+        panic_replicas = math.ceil(ready * panic_value / target)
+        ratio = value / target
         unready = capacity.warming + capacity.unseen
         if needs_gap_filling(ratio, unready, 0):
             new_ratio = value * ready / (signal.target * (ready + unready))
@@ -115,7 +121,17 @@ def propose_signal(
     # Step 2's accounting: instances that occupy the group without serving are added on top.
     desired = replicas + capacity.occupying
     return Proposal(
-        signal.name, signal.kind, SignalStatus.VALID, value, ratio, replicas, desired, 0, reason, message
+        signal.name,
+        signal.kind,
+        SignalStatus.VALID,
+        value,
+        ratio,
+        replicas,
+        desired,
+        0,
+        reason,
+        message,
+        panic_replicas,
     )
 
 
@@ -128,8 +144,10 @@ def propose(
 ) -> tuple[tuple[Proposal, ...], StepOutcome]:
     """Step 1: every signal's proposal; the outcome's value is the highest proposal (serving instances)."""
     proposals = tuple(
-        propose_signal(signal, readings.get(signal.name), capacity, failures.get(signal.name, 0), now)
-        for signal in policy.signals
+        [
+            propose_signal(signal, readings.get(signal.name), capacity, failures.get(signal.name, 0), now)
+            for signal in policy.signals
+        ]
     )
     valid = [p.replicas for p in proposals if p.replicas is not None]
     invalid = len(proposals) - len(valid)

@@ -64,7 +64,7 @@ def count_capacity(inputs: DecisionInputs, warmup_budget_seconds: float, now: fl
             protected += 1
     listed = ready + warming + stuck + unhealthy
     unseen = max(0, inputs.group.desired_capacity - listed)
-    return Capacity(
+    return Capacity.of(
         ready=ready,
         warming=warming,
         unseen=unseen,
