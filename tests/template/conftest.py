@@ -75,8 +75,9 @@ def _start_checkov() -> None:
     _launch("checkov", ["bash", "-c", script], work, work)
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    needed = {name for item in items for name in getattr(item, "fixturenames", ())}
+def pytest_collection_finish(session: pytest.Session) -> None:
+    # After deselection (-m, -k): only what the selected tests use is started.
+    needed = {name for item in session.items for name in getattr(item, "fixturenames", ())}
     if "sam_build_dir" in needed and "sam-build" not in _BACKGROUND and python313_missing_reason() is None:
         _start_sam_build()
     if "checkov_report" in needed and "checkov" not in _BACKGROUND:
