@@ -22,7 +22,6 @@ import sys
 import tempfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -129,12 +128,15 @@ def publish(request: PublishRequest, s3: S3Client, ssm: SSMClient) -> PublishRes
         stage = Path(scratch)
         files = _stage(request, project_dir, stage)
         model = next(item for item in files if item.role is FileRole.MODEL)
+        wheel = next(item for item in files if item.role is FileRole.WHEEL)
         model_uri = f"s3://{request.bucket}/{key_prefix}{model.path}"
         model_name = request.model_name or Path(model.path).stem
         manifest = Manifest(
             version=version,
             package_name=PROJECT_DISTRIBUTION,
-            package_version=metadata.version(PROJECT_DISTRIBUTION),
+            # The version the wheel was built with (its file name: NAME-VERSION-TAGS.whl), which is what
+            # the bootstrap compares a reused environment against.
+            package_version=Path(wheel.path).name.split("-")[1],
             accelerator=request.accelerator.value,
             model_name=model_name,
             model_uri=model_uri,
