@@ -36,6 +36,17 @@ REJECTIONS = [
     ("alarm", "alarm/invalid-no-resources.json", "malformed"),
     ("alarm", "scaler/tick.json", "malformed"),
     ("alarm", "instance/warm.json", "malformed"),
+    ("alarm", "alarm/invalid-other-source.json", "malformed"),
+    ("alarm", "alarm/invalid-no-state-timestamp.json", "malformed"),
+    ("alarm", "schedule/invalid-missing-until.json", "malformed"),
+    ("alarm", "schedule/invalid-floor-above-ceiling.json", "malformed"),
+    ("alarm", "schedule/invalid-extra-key.json", "malformed"),
+    ("alarm", "schedule/invalid-bad-duration.json", "malformed"),
+    ("alarm", "schedule/invalid-until-without-zone.json", "malformed"),
+    ("alarm", "schedule/invalid-unsubstituted-time.json", "malformed"),
+    ("alarm", "schedule/invalid-negative-floor.json", "malformed"),
+    ("alarm", "schedule/invalid-window-name.json", "malformed"),
+    ("alarm", "schedule/foreign-unknown-window.json", "malformed"),
 ]
 
 
@@ -75,6 +86,10 @@ DISPATCH = [
     (alarm, "alarm", "alarm/alarm.json", "on_alarm_state_change"),
     (alarm, "alarm", "alarm/ok.json", "on_alarm_state_change"),
     (alarm, "alarm", "alarm/insufficient-data.json", "on_alarm_state_change"),
+    (alarm, "alarm", "alarm/latency-alarm.json", "on_alarm_state_change"),
+    (alarm, "alarm", "alarm/ok-after-alarm.json", "on_alarm_state_change"),
+    (alarm, "alarm", "schedule/busy-hours-open.json", "on_schedule"),
+    (alarm, "alarm", "schedule/busy-hours-open-with-ceiling.json", "on_schedule"),
 ]
 
 

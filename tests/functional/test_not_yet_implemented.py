@@ -12,9 +12,7 @@ from warmfleet.exceptions import NotYetImplementedError
 
 from tests.conftest import FakeLambdaContext, load_event, load_function
 
-PENDING = [
-    ("alarm", "alarm/alarm.json"),
-]
+PENDING: list[tuple[str, str]] = []
 
 
 @pytest.mark.parametrize(("function", "fixture"), [pytest.param(f, e, id=f"{f}:{e}") for f, e in PENDING])

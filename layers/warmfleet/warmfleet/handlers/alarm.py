@@ -1,24 +1,69 @@
-"""The alarm function's front door: act only on state changes of this stack's own alarms.
+"""The alarm function's logic: an alarm's step, or a busy-hours window opening, decided at once.
 
-EventBridge's rule already matches this stack's alarm ARNs; the function checks again, because a rule can be
-widened by hand and an alarm step must never come from another stack's alarm.
+Two inputs, each validated and filtered before any AWS call:
+
+* a "CloudWatch Alarm State Change" of one of this stack's alarms (`ALARM_STEPS`, keyed by ARN). EventBridge's
+  rule already matches these ARNs; the function checks again, because a rule can be widened by hand and a
+  step must never come from another stack's alarm. ALARM starts the alarm's step, OK ends it,
+  INSUFFICIENT_DATA changes nothing. The change is keyed by the alarm's state timestamp, so a redelivered
+  event, or one older than the last change applied, changes nothing (EventBridge delivers at least once).
+* the payload of a busy-hours schedule (`warmfleet.models.ScheduleEvent`): a window is opening now.
+
+Either runs the scaler's own pipeline (`warmfleet.handlers.scaler.run_pipeline`) with the change, so the tick
+and the alarm path make the same decision with the same inputs: the step enters `warmfleet.core.decide` as
+an active alarm (step 6, after behaviour, so it applies at once), the windows as the schedule floor and
+ceiling, and the new history is stored conditionally in the shared state — the next tick keeps the step's
+floor while the alarm is in ALARM and its stabilization window holds the capacity after OK. An alarm's
+`ceiling` caps the floor its step sets (the group's MaxSize caps everything).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger
 
 from warmfleet.config import AlarmConfig, AlarmStep
-from warmfleet.exceptions import InvalidEventError, NotYetImplementedError
-from warmfleet.handlers.outcome import Outcome, RejectReason, parse_event, rejected
-from warmfleet.models import AlarmStateChangeEvent
+from warmfleet.exceptions import ConfigurationError, InvalidEventError
+from warmfleet.handlers.outcome import Outcome, OutcomeStatus, RejectReason, parse_event, rejected
+from warmfleet.models import AlarmStateChangeEvent, AlarmStateValue, ScheduleEvent
+
+if TYPE_CHECKING:
+    from warmfleet.aws.scaler_state import ScalerState
+    from warmfleet.config import ScalerConfig
+    from warmfleet.core import DecisionInputs, History, Policy
+    from warmfleet.handlers.scaler import ScalerRuntime
 
 logger = Logger(child=True)
 
+ALARM_WRITER = "alarm"
+SCHEDULE_WRITER = "schedule"
+#: Conditional writes the alarm path retries after losing to a tick (each from a fresh read).
+SAVE_ATTEMPTS = 3
 
-def classify(event: object, config: AlarmConfig) -> tuple[AlarmStateChangeEvent, AlarmStep] | Outcome:
+
+@dataclass(frozen=True)
+class AlarmRuntime:
+    """The scaler's runtime and configuration, as the alarm function builds them once per container."""
+
+    scaler: ScalerRuntime
+    scaler_config: ScalerConfig
+
+
+RuntimeProvider = Callable[[], AlarmRuntime]
+
+
+def classify(
+    event: object, config: AlarmConfig
+) -> tuple[AlarmStateChangeEvent, AlarmStep] | ScheduleEvent | Outcome:
+    if isinstance(event, dict) and event.get("warmfleet") == "schedule":
+        try:
+            return parse_event(ScheduleEvent, event)
+        except InvalidEventError as error:
+            return rejected(RejectReason.MALFORMED, str(error))
     try:
         parsed = parse_event(AlarmStateChangeEvent, event)
     except InvalidEventError as error:
@@ -32,17 +77,128 @@ def classify(event: object, config: AlarmConfig) -> tuple[AlarmStateChangeEvent,
     return parsed, step
 
 
-def handle(event: object, config: AlarmConfig) -> dict[str, Any]:
+def handle(event: object, config: AlarmConfig, provide: RuntimeProvider) -> dict[str, Any]:
     classified = classify(event, config)
     if isinstance(classified, Outcome):
         logger.warning("event not acted on", extra={"outcome": classified.as_dict()})
         return classified.as_dict()
+    if isinstance(classified, ScheduleEvent):
+        return on_schedule(classified, config, provide)
     parsed, step = classified
-    return on_alarm_state_change(parsed, step, config)
+    return on_alarm_state_change(parsed, step, config, provide)
+
+
+@dataclass(frozen=True)
+class AlarmChange:
+    """ALARM starts `name`'s step, OK ends it; `at` (the state timestamp) orders and de-duplicates."""
+
+    name: str
+    state: AlarmStateValue
+    at: datetime
+    ceiling: int | None
+    writer: str = ALARM_WRITER
+
+    def update(self, state: ScalerState) -> ScalerState | None:
+        last = state.alarm_changes.get(self.name)
+        if last is not None and self.at <= last:
+            return None
+        active = set(state.active_alarms)
+        if self.state is AlarmStateValue.ALARM:
+            active.add(self.name)
+        else:
+            active.discard(self.name)
+        return state.evolve(
+            active_alarms=tuple(sorted(active)), alarm_changes={**state.alarm_changes, self.name: self.at}
+        )
+
+    def prepare(self, history: History, inputs: DecisionInputs, policy: Policy) -> History:
+        """A new step's floor, capped by the alarm's ceiling (kept by the core while the alarm lasts)."""
+        from warmfleet.core.steps.limits import alarm_floors  # noqa: PLC0415 - the core's own step rule
+
+        if self.ceiling is None or self.name not in inputs.active_alarms or self.name in history.alarm_floors:
+            return history
+        floor = alarm_floors(policy, inputs.model_copy(update={"active_alarms": (self.name,)}), None)
+        if self.name not in floor:
+            return history
+        return replace(
+            history, alarm_floors={**history.alarm_floors, self.name: min(floor[self.name], self.ceiling)}
+        )
+
+
+@dataclass(frozen=True)
+class ScheduleChange:
+    """A window opening: nothing stored changes; the windows set the floor and ceiling, decided now."""
+
+    writer: str = SCHEDULE_WRITER
+
+    def update(self, state: ScalerState) -> ScalerState | None:
+        return state
+
+    def prepare(self, history: History, inputs: DecisionInputs, policy: Policy) -> History:
+        return history
 
 
 def on_alarm_state_change(
-    event: AlarmStateChangeEvent, step: AlarmStep, config: AlarmConfig
+    event: AlarmStateChangeEvent, step: AlarmStep, config: AlarmConfig, provide: RuntimeProvider
 ) -> dict[str, Any]:
-    """Apply or end the alarm's step through the core (issue 12)."""
-    raise NotYetImplementedError("alarm-driven scaling arrives with issue 12; nothing was scaled")
+    """Start (ALARM) or end (OK) the alarm's step through the scaler's pipeline; else no change."""
+    from warmfleet.handlers import scaler  # noqa: PLC0415 - boto3 and the core load on the first acted event
+
+    state = event.detail.state
+    if state.value is AlarmStateValue.INSUFFICIENT_DATA:
+        outcome = Outcome(
+            OutcomeStatus.IGNORED, "insufficient-data", f"alarm {step.name} has insufficient data: no change"
+        )
+        logger.info("alarm state change not acted on", extra={"outcome": outcome.as_dict()})
+        return outcome.as_dict()
+    runtime = provide()
+    check_alarm_steps(config, runtime.scaler.policy)
+    change = AlarmChange(step.name, state.value, state.timestamp, step.ceiling)
+    logger.info(
+        "alarm state change",
+        extra={"alarm": step.name, "state": str(state.value), "at": state.timestamp.isoformat()},
+    )
+    return scaler.run_pipeline(runtime.scaler, runtime.scaler_config, change, attempts=SAVE_ATTEMPTS)
+
+
+def on_schedule(event: ScheduleEvent, config: AlarmConfig, provide: RuntimeProvider) -> dict[str, Any]:
+    """A busy-hours window opens: check it is this stack's, then decide at once through the pipeline."""
+    from warmfleet.handlers import scaler  # noqa: PLC0415 - see on_alarm_state_change
+
+    runtime = provide()
+    windows = {window.name: window for window in runtime.scaler.windows}
+    window = windows.get(event.window)
+    if window is None:
+        outcome = rejected(
+            RejectReason.MALFORMED, f"window {event.window!r} is not one of this stack's ({sorted(windows)})"
+        )
+    elif (event.floor, event.ceiling) != (window.floor, window.ceiling):
+        outcome = rejected(
+            RejectReason.MALFORMED,
+            f"window {event.window!r} says floor {event.floor} and ceiling {event.ceiling}, but "
+            f"SCHEDULE_WINDOWS has {window.floor} and {window.ceiling}",
+        )
+    elif event.closes_at <= runtime.scaler.clock():
+        outcome = Outcome(
+            OutcomeStatus.IGNORED, "window-closed", f"window {event.window!r} closed at {event.closes_at}"
+        )
+    else:
+        logger.info("schedule window opens", extra={"window": event.window, "until": event.until})
+        return scaler.run_pipeline(
+            runtime.scaler, runtime.scaler_config, ScheduleChange(), attempts=SAVE_ATTEMPTS
+        )
+    logger.warning("schedule event not acted on", extra={"outcome": outcome.as_dict()})
+    return outcome.as_dict()
+
+
+def check_alarm_steps(config: AlarmConfig, policy: Policy) -> None:
+    """Each `ALARM_STEPS` alarm has the same step in the policy, so the tick keeps the step while it lasts."""
+    steps = {step.alarm_name: step for step in policy.alarm_steps}
+    for arn, step in config.alarm_steps.items():
+        twin = steps.get(step.name)
+        if twin is None or (twin.add_instances, twin.add_percent) != (step.instances, step.percent):
+            found = (twin.add_instances, twin.add_percent) if twin else "none"
+            raise ConfigurationError(
+                f"ALARM_STEPS {arn} steps {step.name} by ({step.instances}, {step.percent} %) but "
+                f"POLICY.alarm_steps has {found}: the scaler tick would drop the step"
+            )

@@ -76,7 +76,9 @@ class ScalerRuntime:
 class StateChange(Protocol):
     """What the alarm path adds to the one pipeline: a change to the stored state, made before deciding."""
 
-    writer: str
+    @property
+    def writer(self) -> str:
+        """Who stores the state (`writer` in the item, and in the decision's log)."""
 
     def update(self, state: ScalerState) -> ScalerState | None:
         """The state with the change applied, or None when there is nothing to change (a duplicate)."""
@@ -121,9 +123,11 @@ def build_runtime(
     """Build the runtime; `client(service)` makes boto3 clients (adaptive retries by default)."""
     from warmfleet import signals  # noqa: PLC0415 - see the module doc: imported on the first tick
     from warmfleet.aws import autoscaling, scaler_state  # noqa: PLC0415 - likewise
+    from warmfleet.schedules import check_policy_schedules  # noqa: PLC0415 - likewise
     from warmfleet.signals.warmup_lead import WarmupLeadCache  # noqa: PLC0415 - likewise
 
     policy, sources = load_scaler_policy(config)
+    check_policy_schedules(policy.schedules, windows)
     make = client or _adaptive_client
     cloudwatch, asg_client = make("cloudwatch"), make("autoscaling")
     collectors = signals.Collectors(

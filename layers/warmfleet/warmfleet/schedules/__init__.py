@@ -10,6 +10,7 @@ Public API:
 * :func:`next_occurrence`, :func:`latest_occurrence` - instants, daylight saving as Scheduler does it.
 * :class:`ScheduleWindow`, :func:`load_windows`, :func:`window_status`, :func:`schedule_bounds`.
 * :func:`prewarm_lead` - the lead from the measured p90 warm-up, or :data:`DEFAULT_LEAD_SECONDS`.
+* :func:`windows_from_env` (``SCHEDULE_WINDOWS``), :func:`check_policy_schedules` - start-up checks.
 
 Examples
 --------
@@ -23,6 +24,7 @@ Examples
 
 from __future__ import annotations
 
+from warmfleet.schedules.config import SCHEDULE_WINDOWS_VARIABLE, check_policy_schedules, windows_from_env
 from warmfleet.schedules.cron import CronExpression
 from warmfleet.schedules.expressions import AtExpression, RateExpression, ScheduleExpression, parse_expression
 from warmfleet.schedules.occurrences import latest_occurrence, next_occurrence, resolve_local
@@ -40,6 +42,7 @@ from warmfleet.schedules.windows import (
 
 __all__ = [
     "DEFAULT_LEAD_SECONDS",
+    "SCHEDULE_WINDOWS_VARIABLE",
     "AtExpression",
     "CronExpression",
     "LeadSource",
@@ -50,6 +53,7 @@ __all__ = [
     "ScheduleWindow",
     "WindowPhase",
     "WindowStatus",
+    "check_policy_schedules",
     "latest_occurrence",
     "load_windows",
     "next_occurrence",
@@ -58,5 +62,6 @@ __all__ = [
     "resolve_local",
     "schedule_bounds",
     "window_status",
+    "windows_from_env",
     "zone_of",
 ]
