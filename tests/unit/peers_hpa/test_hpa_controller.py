@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from warmfleet.core.peers.hpa import Pod
-from warmfleet.core.peers.hpa_controller import (
+from warmfleet.core.peers.hpa_controller import reconcile, store_scale_event
+from warmfleet.core.peers.hpa_types import (
     Behavior,
     ControllerSettings,
     Hpa,
@@ -12,8 +13,6 @@ from warmfleet.core.peers.hpa_controller import (
     TargetType,
     default_scale_down,
     default_scale_up,
-    reconcile,
-    store_scale_event,
 )
 from warmfleet.core.rules.rate_limit import ScaleEvent
 

@@ -5,8 +5,8 @@ Maps each kind of ``hpa_replica_calculator.jsonl`` (its ``calc`` field) and
 test-vector case and returns the produced outputs under the same keys as the
 case's ``expected`` (``{"error": message}`` for an HPA error case). The runner
 compares; the rules themselves live in :mod:`warmfleet.core.peers.hpa` and
-:mod:`warmfleet.core.peers.hpa_controller`. This module only translates the
-vector schema (milli-units, ``age_seconds``, ``hot``/``cool`` starts) into their
+:mod:`warmfleet.core.peers.hpa_controller` (its types in
+:mod:`warmfleet.core.peers.hpa_types`). This module only translates the vector schema (milli-units, ``age_seconds``, ``hot``/``cool`` starts) into their
 typed inputs, with ``now = 0`` so an age is ``-at``.
 """
 
@@ -25,17 +25,16 @@ from warmfleet.core.peers.hpa import (
     resource_replicas,
     value_replicas,
 )
-from warmfleet.core.peers.hpa_controller import (
+from warmfleet.core.peers.hpa_controller import convert_rules_legacy, reconcile
+from warmfleet.core.peers.hpa_types import (
     Behavior,
     ControllerSettings,
     Hpa,
     MetricSpec,
     ReconcileInputs,
     TargetType,
-    convert_rules_legacy,
     default_scale_down,
     default_scale_up,
-    reconcile,
 )
 from warmfleet.core.rules.rate_limit import (
     PolicyType,
