@@ -6,8 +6,9 @@ test-vector case and returns the produced outputs under the same keys as the
 case's ``expected`` (``{"error": message}`` for an HPA error case). The runner
 compares; the rules themselves live in :mod:`warmfleet.core.peers.hpa` and
 :mod:`warmfleet.core.peers.hpa_controller` (its types in
-:mod:`warmfleet.core.peers.hpa_types`). This module only translates the vector schema (milli-units, ``age_seconds``, ``hot``/``cool`` starts) into their
-typed inputs, with ``now = 0`` so an age is ``-at``.
+:mod:`warmfleet.core.peers.hpa_types`). This module only translates the vector
+schema (milli-units, ``age_seconds``, ``hot``/``cool`` starts) into their typed
+inputs, with ``now = 0`` so an age is ``-at``.
 """
 
 from __future__ import annotations
