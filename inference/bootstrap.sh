@@ -288,6 +288,8 @@ write_script() { # NAME ARGV... -> PREFIX/bin/NAME, an exec of ARGV with every w
     {
         echo '#!/usr/bin/env bash'
         echo "# Written by bootstrap.sh for $STACK version $VERSION; rerun the bootstrap to change it."
+        # systemd starts units with an empty environment: boto3 in the server and the agent needs the region.
+        printf 'export AWS_REGION=%q AWS_DEFAULT_REGION=%q\n' "$REGION" "$REGION"
         printf 'exec'
         printf ' %q' "$@"
         echo

@@ -105,6 +105,8 @@ def test_the_server_runs_the_published_model_with_the_version_settings(
 ) -> None:
     argv = instance.script("server")
     assert argv[:2] == [str(VENV / "bin/warmfleet-inference"), "serve"]
+    script = (instance.root / "opt/warmfleet/bin/run-server").read_text()
+    assert "\nexport AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1\n" in script  # systemd passes none
     options = dict(zip(argv[2::2], argv[3::2], strict=True))
     assert options == {
         "--model": published.model_uri,
