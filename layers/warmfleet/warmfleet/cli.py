@@ -11,9 +11,9 @@ import sys
 from collections.abc import Sequence
 
 from warmfleet import __version__
+from warmfleet.cli_decide import add_decide_parser
 
 _PENDING = {
-    "decide": "print what the scaler would decide now, and why (arrives with the decision core, issue 4)",
     "simulate": (
         "replay a request trace against warmfleet and the peers' policies (arrives with the simulator)"
     ),
@@ -39,6 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"warmfleet {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    add_decide_parser(subparsers)
     for name in _PENDING:
         _add_pending(subparsers, name)
     return parser
