@@ -13,8 +13,9 @@ PYTEST_ARGS ?=
 export PYENV_VERSION ?= 3.11.7:3.12.1:3.13.0
 export MOTO_EC2_LOAD_DEFAULT_AMIS := false
 export AWS_DEFAULT_REGION ?= us-east-1
+STACK ?= warmfleet
 
-.PHONY: help venv test lint typecheck build deploy lock clean
+.PHONY: help venv test lint typecheck build deploy publish bench lock clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
@@ -44,6 +45,13 @@ build: $(STAMP) ## sam build (the layer and every function)
 
 deploy: build ## sam deploy --guided to real AWS (see the README)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/sam deploy --guided
+
+publish: $(STAMP) ## Publish an instance artifact version: make publish BUCKET=b VERSION=v [MODEL=m.onnx] [STACK=name]
+	@test -n "$(BUCKET)" && test -n "$(VERSION)" || { echo "usage: make publish BUCKET=... VERSION=... [MODEL=...] [STACK=...]" >&2; exit 2; }
+	$(BIN)/warmfleet-inference publish --bucket "$(BUCKET)" --version "$(VERSION)" --stack-name "$(STACK)" $(if $(MODEL),--model "$(MODEL)")
+
+bench: $(STAMP) ## Run every benchmark in bench/ (prints ratios against in-process baselines)
+	@for b in bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 lock: ## Re-resolve the dependency ranges and rewrite constraints.txt
 	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
