@@ -12,7 +12,9 @@ from typing import Any
 
 import pytest
 from warmfleet.config import AlarmConfig, LifecycleConfig, ScalerConfig
+from warmfleet.handlers.alarm import check_alarm_steps
 from warmfleet.policy_loader import parse_policy
+from warmfleet.schedules import check_policy_schedules, windows_from_env
 from warmfleet.signals.sources import DEFAULT_METRIC_SOURCES, check_signals_have_sources
 
 from .template_support import ROOT, STACK_NAME, Resolver, function_environment
@@ -30,7 +32,14 @@ PARAMETER_SETS = [
         },
         id="latency-only-busy-hours-with-ceiling",
     ),
-    pytest.param({"BusyHoursExpression": "rate(1 day)", "ModelName": "resnet50"}, id="busy-hours-no-ceiling"),
+    pytest.param(
+        {
+            "BusyHoursExpression": "rate(1 day)",
+            "BusyHoursStart": "2026-12-01T08:00:00Z",
+            "ModelName": "resnet50",
+        },
+        id="busy-hours-rate-no-ceiling",
+    ),
 ]
 GROUP = f"{STACK_NAME}-fleet"
 
@@ -74,6 +83,23 @@ def test_scaler_policy_is_a_valid_core_policy(
         assert windows == {}
     assert config.pause_parameter == "<PauseParameter>"
     assert config.dry_run is False
+
+
+@pytest.mark.parametrize("parameters", PARAMETER_SETS)
+def test_schedule_windows_match_the_policy(sam_template: dict[str, Any], parameters: dict[str, str]) -> None:
+    # GIVEN the alarm function's environment (the scaler's is the same: both come from Globals)
+    environment = function_environment(sam_template, "AlarmFunction", parameters)
+    policy = parse_policy(json.loads(environment["POLICY"]), "POLICY")
+    # WHEN the start-up checks of the schedule and alarm paths read it
+    windows = windows_from_env(environment)
+    check_policy_schedules(policy.schedules, windows)
+    check_alarm_steps(AlarmConfig.from_env(environment), policy)
+    # THEN the window has the parameters' time zone and length, and exists only when an expression is set
+    if "BusyHoursExpression" in parameters:
+        (window,) = windows
+        assert (window.name, window.timezone, window.duration_minutes) == ("busy-hours", "UTC", 480)
+    else:
+        assert windows == ()
 
 
 def test_alarm_steps_name_this_stacks_step_alarms(sam_template: dict[str, Any]) -> None:
