@@ -30,7 +30,7 @@ $(STAMP): pyproject.toml constraints.txt
 venv: $(STAMP) ## Create or update the project environment in .venv (safe to run twice)
 
 test: $(STAMP) ## Run the whole test suite (the README's test command)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP) ## ruff, and cfn-lint on template.yaml when it exists
 	$(BIN)/ruff check .
