@@ -38,12 +38,12 @@ def test_fixture_parses_or_is_refused(name: str) -> None:
     [
         pytest.param(
             "busy-hours-open.json",
-            datetime(2026, 11, 27, 8, tzinfo=UTC),
-            datetime(2026, 11, 27, 16, tzinfo=UTC),
+            datetime(2026, 11, 27, 13, tzinfo=UTC),
+            datetime(2026, 11, 27, 21, tzinfo=UTC),
             id="interval",
         ),
         pytest.param(
-            "busy-hours-until-instant.json", None, datetime(2026, 11, 27, 16, tzinfo=UTC), id="instant"
+            "busy-hours-until-instant.json", None, datetime(2026, 11, 27, 21, tzinfo=UTC), id="instant"
         ),
     ],
 )
@@ -56,9 +56,9 @@ def test_window_end(name: str, opens: datetime | None, closes: datetime) -> None
 @pytest.mark.parametrize(
     ("until", "message"),
     [
-        pytest.param("2026-11-27T08:00:00Z/P", "ISO 8601 duration", id="empty-duration"),
-        pytest.param("2026-11-27T08:00:00Z/PT", "ISO 8601 duration", id="empty-time-part"),
-        pytest.param("2026-11-27T08:00:00Z/PT0M", "empty duration", id="zero-duration"),
+        pytest.param("2026-11-27T13:00:00Z/P", "ISO 8601 duration", id="empty-duration"),
+        pytest.param("2026-11-27T13:00:00Z/PT", "ISO 8601 duration", id="empty-time-part"),
+        pytest.param("2026-11-27T13:00:00Z/PT0M", "empty duration", id="zero-duration"),
         pytest.param("tomorrow", "ISO 8601 date and time", id="not-a-time"),
     ],
 )
@@ -71,6 +71,6 @@ def test_bad_until_is_named(until: str, message: str) -> None:
 def test_durations_with_days_and_hours() -> None:
     event = parse_event(
         ScheduleEvent,
-        {**load_event("schedule/busy-hours-open.json"), "until": "2026-11-27T08:00:00Z/P1DT2H30M"},
+        {**load_event("schedule/busy-hours-open.json"), "until": "2026-11-27T13:00:00Z/P1DT2H30M"},
     )
-    assert event.closes_at == datetime(2026, 11, 28, 10, 30, tzinfo=UTC)
+    assert event.closes_at == datetime(2026, 11, 28, 15, 30, tzinfo=UTC)
