@@ -129,6 +129,7 @@ def test_group_is_created_after_the_rules_and_configuration_its_instances_need(
 ) -> None:
     depends_on = set(as_list(transformed["Resources"]["FleetGroup"]["DependsOn"]))
     assert {
+        "LifecycleFunction",
         "LifecycleFunctionLaunchHook",
         "LifecycleFunctionTerminateHook",
         "LifecycleFunctionInstanceEvents",
