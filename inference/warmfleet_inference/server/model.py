@@ -12,6 +12,7 @@ have a dynamic first dimension is refused at load.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -141,12 +142,22 @@ class WarmupTarget(Protocol):
     def sample_inputs(self, batch_size: int) -> dict[str, np.ndarray]: ...
 
 
-def warm_up(model: WarmupTarget, batch_sizes: tuple[int, ...], iterations: int) -> int:
-    """Run `iterations` inferences at each batch size before the server reports ready; return how many ran."""
+def warm_up(
+    model: WarmupTarget,
+    batch_sizes: tuple[int, ...],
+    iterations: int,
+    should_stop: Callable[[], bool] = lambda: False,
+) -> int:
+    """Run `iterations` inferences at each batch size before the server reports ready; return how many ran.
+
+    `should_stop` is asked before each inference, so a drain during warm-up ends it within one inference.
+    """
     runs = 0
     for batch_size in batch_sizes:
         sample = model.sample_inputs(batch_size)
         for _ in range(iterations):
+            if should_stop():
+                return runs
             model.run(sample)
             runs += 1
     return runs

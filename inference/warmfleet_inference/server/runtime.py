@@ -85,11 +85,25 @@ class ServerRuntime:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._idle = asyncio.Event()
         self._drain_task: asyncio.Task[None] | None = None
+        self._stop_loading = threading.Event()
+        self._loader: threading.Thread | None = None
 
     def start(self) -> None:
         """Called on the event loop at startup: begin preparing the model in the background."""
         self._loop = asyncio.get_running_loop()
-        threading.Thread(target=self._prepare, name="model-loader", daemon=True).start()
+        self._loader = threading.Thread(target=self._prepare, name="model-loader", daemon=True)
+        self._loader.start()
+
+    def stop_loader(self, timeout_s: float) -> bool:
+        """Ask the loader to stop at its next safe point and wait; False if still busy after `timeout_s`.
+
+        The process must not end while the loader is inside ONNX Runtime: finalising the interpreter under a
+        running session aborts the process (SIGABRT) instead of exiting with the drain's code.
+        """
+        self._stop_loading.set()
+        if self._loader is not None:
+            self._loader.join(timeout_s)
+        return self._loader is None or not self._loader.is_alive()
 
     async def stop(self) -> None:
         if self.batcher is not None:
@@ -105,7 +119,9 @@ class ServerRuntime:
             if not self.readiness.advance(ReadinessState.WARMING, f"running {plan}"):
                 return
             LOGGER.info("model %r loaded from %s; running %s", config.model_name, artifact.path, plan)
-            warm_up(model, sizes, config.warmup_iterations)
+            warm_up(model, sizes, config.warmup_iterations, should_stop=self._stop_loading.is_set)
+            if self._stop_loading.is_set():
+                return
         except Exception as error:  # whatever went wrong is the reason /ready reports
             reason = f"model {config.model_uri} could not be loaded: {error}"
             LOGGER.error("%s", reason, exc_info=not isinstance(error, OSError | ValueError))
@@ -148,6 +164,7 @@ class ServerRuntime:
         if self._drain_task is not None:
             return
         LOGGER.info("drain requested by %s with %d request(s) in flight", source, self.metrics.inflight)
+        self._stop_loading.set()
         self.readiness.advance(ReadinessState.DRAINING, f"drain requested by {source}")
         self._drain_task = asyncio.get_running_loop().create_task(self._drain(), name="drain")
 

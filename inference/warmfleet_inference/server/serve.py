@@ -9,6 +9,8 @@ behaviour (a developer's Ctrl+C).
 
 from __future__ import annotations
 
+import logging
+import os
 import signal
 from types import FrameType
 
@@ -20,6 +22,9 @@ from warmfleet_inference.server.runtime import ServerConfig, ServerRuntime
 # Longer than the ALB's default 60 s idle timeout, as AWS advises for targets, so the balancer never
 # sends a request on a connection the server has just closed.
 KEEP_ALIVE_SECONDS = 65
+# A warm-up inference takes milliseconds to seconds; the loader stops at the next one.
+LOADER_JOIN_SECONDS = 10
+LOGGER = logging.getLogger(__name__)
 
 
 class DrainingServer(uvicorn.Server):
@@ -55,4 +60,10 @@ def serve(config: ServerConfig, started_at: float) -> int:
 
     runtime.request_exit = request_exit
     server.run()
+    if not runtime.stop_loader(timeout_s=LOADER_JOIN_SECONDS):
+        # Still downloading or creating the session: exiting normally would finalise the interpreter under
+        # ONNX Runtime and abort. Flush the logs and leave with the drain's code instead.
+        LOGGER.warning("the model loader is still busy after %d s; exiting without it", LOADER_JOIN_SECONDS)
+        logging.shutdown()
+        os._exit(runtime.exit_code)
     return runtime.exit_code

@@ -107,3 +107,17 @@ def test_a_drain_that_outlasts_its_timeout_exits_1(reference_model: Path, logs: 
         for future in stuck:
             future.exception(timeout=30)
     assert "drain timed out after 0 s with 2 request(s) in flight" in server.log.read_text()
+
+
+def test_a_drain_during_warm_up_exits_0_and_never_turns_ready(reference_model: Path, logs: Path) -> None:
+    # GIVEN a server in a long warm-up
+    server = start_server(
+        str(reference_model), logs, "--warmup-iterations", "2000", "--warmup-batch-sizes", "32"
+    )
+    server.wait_until("warming")
+    # WHEN it gets SIGTERM before it is warm
+    os.kill(server.process.pid, signal.SIGTERM)
+    # THEN it exits 0 without waiting for the warm-up, and never reported ready
+    assert server.process.wait(timeout=15) == 0
+    log = server.log.read_text()
+    assert "drain requested by SIGTERM with 0 request(s) in flight" in log and "ready after" not in log

@@ -109,3 +109,11 @@ def test_warm_up_runs_n_inferences_at_each_batch_size() -> None:
     runs = warm_up(model, (1, 8, 32), iterations=3)
     # THEN it ran 3 times at each size, in order
     assert runs == 9 and model.rows == [1, 1, 1, 8, 8, 8, 32, 32, 32]
+
+
+def test_warm_up_stops_before_the_next_inference_once_asked() -> None:
+    # GIVEN a warm-up asked to stop after its fourth inference
+    model = CountingModel()
+    runs = warm_up(model, (1, 8), iterations=3, should_stop=lambda: len(model.rows) >= 4)
+    # THEN it ran exactly four and returned
+    assert runs == 4 and model.rows == [1, 1, 1, 8]
