@@ -1,0 +1,253 @@
+"""Benchmark: reaction time from a load step to SetDesiredCapacity on the alarm path (10-s alarm periods).
+
+A group of 2 instances at its in-flight target (4 per instance) sees a load step to 12 per instance. The
+agent publishes every 10 s (high resolution); a model of CloudWatch's alarm evaluation (every 10 s, on the
+last EvaluationPeriods complete 10-s periods, ALARM when DatapointsToAlarm of them breach the threshold, as
+`template.yaml` declares InFlightHighAlarm: threshold 8, 2 of 3) decides when the "Alarm State Change"
+fires; the REAL alarm handler then runs on a local moto server (its wall time is measured and added). The
+step is placed at offsets spread over a 10-s period.
+
+Baselines from the same run, same timeline: the scaler tick (real handler) every 15 s (the Step Functions
+loop) and every 60 s (a plain schedule); and the alarm with 1 of 1 datapoints. The reaction of the deployed
+stack is the earlier of the alarm path and the tick path, printed too. Not included (the same for every
+row): CloudWatch's ingestion delay and EventBridge's delivery (seconds), a Lambda cold start.
+
+Run: `.venv/bin/python bench/bench_alarm.py` (`--offsets N`). It starts a moto server on 127.0.0.1 and stops
+it at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import json
+import logging
+import os
+import statistics
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+os.environ.update(
+    {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "MOTO_EC2_LOAD_DEFAULT_AMIS": "false",
+        "POWERTOOLS_LOG_LEVEL": "ERROR",
+    }
+)
+
+import boto3
+from moto.server import ThreadedMotoServer
+from warmfleet.config import AlarmConfig, AlarmStep, ScalerConfig
+from warmfleet.handlers import alarm, scaler
+
+ROOT = Path(__file__).resolve().parents[1]
+REGION = "us-east-1"
+ARN = "arn:aws:cloudwatch:us-east-1:123456789012:alarm:bench-inflight-high"
+# The template's defaults: in-flight target 4, alarm threshold 8, step +1 instance or +25 %.
+POLICY = {
+    "signals": [{"name": "InFlightRequests", "target": 4}],
+    "panic": {"enabled": False},
+    "alarm_steps": [{"alarm_name": "InFlightHigh", "add_instances": 1, "add_percent": 25}],
+}
+THRESHOLD = 8.0
+BEFORE, AFTER = 4.0, 12.0
+PUBLISH_PHASE_SECONDS = 3  # the agent's 10-s cycle is not aligned with CloudWatch's periods
+
+
+@dataclass
+class Clock:
+    now: datetime
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@dataclass
+class AlarmModel:
+    """CloudWatch's evaluation of a 10-s alarm: ALARM when `needed` of the last `periods` periods breach."""
+
+    periods: int
+    needed: int
+    samples: list[tuple[datetime, float]] = field(default_factory=list)
+
+    def breaching(self, at: datetime) -> bool:
+        breaches = 0
+        for index in range(1, self.periods + 1):
+            start, end = at - timedelta(seconds=10 * index), at - timedelta(seconds=10 * (index - 1))
+            values = [v for t, v in self.samples if start <= t < end]
+            breaches += bool(values) and statistics.mean(values) > THRESHOLD
+        return breaches >= self.needed
+
+
+class Bench:
+    """A moto server with an AMI, a launch template and the state table; makes groups on it."""
+
+    def __init__(self, endpoint: str) -> None:
+        self.endpoint = endpoint
+        self.session = boto3.session.Session(region_name=REGION)
+        ec2 = self.client("ec2")
+        image = ec2.register_image(
+            Name="bench-gpu",
+            RootDeviceName="/dev/xvda",
+            BlockDeviceMappings=[{"DeviceName": "/dev/xvda", "Ebs": {"VolumeSize": 8}}],
+        )
+        ec2.create_launch_template(
+            LaunchTemplateName="bench-template",
+            LaunchTemplateData={"ImageId": image["ImageId"], "InstanceType": "g5.xlarge"},
+        )
+        self.table = "bench-state"
+        self.client("dynamodb").create_table(
+            TableName=self.table,
+            KeySchema=[
+                {"AttributeName": "pk", "KeyType": "HASH"},
+                {"AttributeName": "sk", "KeyType": "RANGE"},
+            ],
+            AttributeDefinitions=[
+                {"AttributeName": "pk", "AttributeType": "S"},
+                {"AttributeName": "sk", "AttributeType": "S"},
+            ],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        self.event = json.loads((ROOT / "events" / "alarm" / "alarm.json").read_text())
+
+    def client(self, service: str) -> Any:
+        return self.session.client(service, endpoint_url=self.endpoint)  # type: ignore[call-overload]
+
+    def group(self) -> tuple[ScalerConfig, Clock]:
+        suffix = uuid.uuid4().hex[:8]
+        name = f"bench-{suffix}"
+        self.client("autoscaling").create_auto_scaling_group(
+            AutoScalingGroupName=name,
+            LaunchTemplate={"LaunchTemplateName": "bench-template", "Version": "$Latest"},
+            MinSize=1,
+            MaxSize=50,
+            DesiredCapacity=2,
+            AvailabilityZones=[f"{REGION}a"],
+        )
+        queue = self.client("sqs").create_queue(QueueName=f"bench-{suffix}")["QueueUrl"]
+        config = ScalerConfig(name, self.table, queue, json.loads(json.dumps(POLICY)), None, False)
+        start = datetime.now(UTC).replace(second=0, microsecond=0)
+        return config, Clock(start)
+
+    def publish(self, config: ScalerConfig, at: datetime, value: float) -> None:
+        self.client("cloudwatch").put_metric_data(
+            Namespace="warmfleet",
+            MetricData=[
+                {
+                    "MetricName": "InFlightRequests",
+                    "Dimensions": [{"Name": "AutoScalingGroupName", "Value": config.group_name}],
+                    "Timestamp": at,
+                    "Value": value,
+                    "StorageResolution": 1,
+                }
+            ],
+        )
+
+    def desired(self, config: ScalerConfig) -> int:
+        groups = self.client("autoscaling").describe_auto_scaling_groups(
+            AutoScalingGroupNames=[config.group_name]
+        )
+        return int(groups["AutoScalingGroups"][0]["DesiredCapacity"])
+
+    def alarm_event(self, at: datetime) -> dict[str, Any]:
+        event: dict[str, Any] = json.loads(json.dumps(self.event))
+        event["resources"] = [ARN]
+        event["detail"]["state"]["timestamp"] = at.strftime("%Y-%m-%dT%H:%M:%S.000+0000")
+        return event
+
+
+def quiet(call: Callable[..., dict[str, Any]], *args: Any) -> dict[str, Any]:
+    # The pipeline's EMF documents go to stdout, as in Lambda; the benchmark keeps its output readable.
+    with contextlib.redirect_stdout(io.StringIO()):
+        return call(*args)
+
+
+def reaction(
+    bench: Bench, offset: float, *, tick_seconds: int | None, alarm_model: AlarmModel | None
+) -> float:
+    """Seconds from the load step to the first SetDesiredCapacity above 2 (handler wall time included)."""
+    config, clock = bench.group()
+    runtime = scaler.build_runtime(config, client=bench.client, clock=clock)
+    alarm_config = AlarmConfig(
+        config.group_name, config.state_table, {ARN: AlarmStep("InFlightHigh", 1, 25.0)}
+    )
+    alarm_runtime = alarm.AlarmRuntime(runtime, config)
+    start = clock.now
+    step_at = start + timedelta(seconds=60 + offset)
+    published = start - timedelta(seconds=10 - PUBLISH_PHASE_SECONDS)
+    for second in range(0, 300):
+        now = start + timedelta(seconds=second)
+        while published + timedelta(seconds=10) <= now:
+            published += timedelta(seconds=10)
+            value = AFTER if published >= step_at else BEFORE
+            bench.publish(config, published, value)
+            if alarm_model is not None:
+                alarm_model.samples.append((published, value))
+        clock.now = now
+        began = time.perf_counter()
+        acted = False
+        if alarm_model is not None and second % 10 == 0 and alarm_model.breaching(now):
+            quiet(alarm.handle, bench.alarm_event(now), alarm_config, lambda: alarm_runtime)
+            acted = True
+        if tick_seconds is not None and second % tick_seconds == 0:
+            quiet(scaler.handle, {"warmfleet": "tick"}, config, lambda _: runtime)
+            acted = True
+        if acted and bench.desired(config) > 2:
+            return (now - step_at).total_seconds() + time.perf_counter() - began
+    return float("inf")
+
+
+ROWS: list[tuple[str, int | None, tuple[int, int] | None]] = [
+    ("alarm path, 10-s periods, 2 of 3 (template)", None, (3, 2)),
+    ("alarm path, 10-s periods, 1 of 1", None, (1, 1)),
+    ("tick path, 15-s Step Functions loop (baseline)", 15, None),
+    ("tick path, 1-minute schedule", 60, None),
+    ("deployed stack: alarm (2 of 3) and 15-s ticks", 15, (3, 2)),
+]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument(
+        "--offsets", type=int, default=5, help="load-step offsets spread over 10 s (default 5)"
+    )
+    args = parser.parse_args(argv)
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    try:
+        host, port = server.get_host_and_port()
+        bench = Bench(f"http://{host}:{port}")
+        offsets = [10.0 * i / args.offsets for i in range(args.offsets)]
+        results: dict[str, list[float]] = {}
+        for name, tick_seconds, model in ROWS:
+            results[name] = [
+                reaction(
+                    bench,
+                    offset,
+                    tick_seconds=tick_seconds,
+                    alarm_model=AlarmModel(*model) if model else None,
+                )
+                for offset in offsets
+            ]
+        baseline = statistics.mean(results[ROWS[2][0]])
+        print("reaction from a load step (4 -> 12 in flight per instance) to SetDesiredCapacity")
+        print(f"{'path':<50} {'mean s':>7} {'max s':>7} {'vs 15-s ticks':>14}")
+        for name, values in results.items():
+            mean = statistics.mean(values)
+            print(f"{name:<50} {mean:7.1f} {max(values):7.1f} {mean / baseline:13.2f}x")
+    finally:
+        server.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
