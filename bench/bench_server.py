@@ -7,8 +7,10 @@ For each request batch size it measures, in one run and on one model:
   * server, saturated: enough concurrent clients to keep the micro-batcher full (throughput, p50/p99);
   * for batch 1, the same saturated load on a server with batching off (`--max-batch-size 1`).
 It prints rows/s, p50/p99 and the ratios server/raw at the same batch size and against raw at the largest
-batch (the best raw ONNX Runtime can do). The server is the real `warmfleet-inference serve` subprocess on
-127.0.0.1; the load comes from threads with keep-alive `http.client` connections and pre-encoded bodies.
+batch (the best raw ONNX Runtime can do), plus CPU time per row of raw ONNX Runtime and of the server
+process. Each batch size runs `--rounds` rounds of raw-then-server and shows the median round, since a
+shared machine's load drifts. The server is the real `warmfleet-inference serve` subprocess on 127.0.0.1;
+the load comes from threads with keep-alive `http.client` connections and pre-encoded bodies.
 
     .venv/bin/python bench/bench_server.py [--duration 1.5] [--rounds 3] [--batch-sizes 1,8,32] [--model PATH]
 
@@ -58,6 +60,8 @@ class Result:
 
 
 def _percentile(values: list[float], q: float) -> float:
+    if not values:
+        return math.nan
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, math.ceil(q * len(ordered)) - 1)] * 1000
 
