@@ -233,3 +233,35 @@ def test_precedence_through_the_tick_and_the_alarm(
         stack.fleet.put_in_flight(in_flight * desired / expected)
         stack.tick()
     assert stack.fleet.desired() == expected
+
+
+# ---------------------------------------------------------------- time zone across the spring-forward
+
+BERLIN_MORNINGS = (
+    ScheduleWindow(
+        name="mornings",
+        expression="cron(0 8 ? * MON-FRI *)",
+        timezone="Europe/Berlin",
+        duration_minutes=60,
+        floor=3,
+    ),
+)
+
+
+@pytest.mark.parametrize(
+    ("now", "desired"),
+    [
+        pytest.param("2026-03-27T07:00", 3, id="friday-cet-opens-at-07-utc"),
+        pytest.param("2026-03-30T06:00", 3, id="monday-cest-opens-at-06-utc"),
+        pytest.param("2026-03-30T07:00", 1, id="monday-cest-closed-at-07-utc"),
+        pytest.param("2026-03-27T06:30", 1, id="friday-cet-not-yet-at-0630-utc"),
+    ],
+)
+def test_a_window_opens_on_its_wall_clock_across_the_spring_forward(
+    make_stack: Callable[..., Stack], now: str, desired: int
+) -> None:
+    # GIVEN weekday mornings at 08:00 Berlin time, and a measured 5-minute warm-up
+    stack = stack_at(make_stack, utc(now), 300.0, desired=1, windows=BERLIN_MORNINGS)
+    stack.fleet.put_in_flight(4)
+    # WHEN the scaler ticks THEN the floor follows the Berlin wall clock on both sides of the change
+    assert stack.tick()["desired"] == desired
