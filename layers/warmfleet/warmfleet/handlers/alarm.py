@@ -14,7 +14,7 @@ and the alarm path make the same decision with the same inputs: the step enters 
 an active alarm (step 6, after behaviour, so it applies at once), the windows as the schedule floor and
 ceiling, and the new history is stored conditionally in the shared state — the next tick keeps the step's
 floor while the alarm is in ALARM and its stabilization window holds the capacity after OK. An alarm's
-`ceiling` caps the floor its step sets (the group's MaxSize caps everything).
+`ceiling` (from `ALARM_STEPS`) caps the floor its step sets, applied by the core (`AlarmStep.ceiling`).
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from warmfleet.models import AlarmStateChangeEvent, AlarmStateValue, ScheduleEve
 if TYPE_CHECKING:
     from warmfleet.aws.scaler_state import ScalerState
     from warmfleet.config import ScalerConfig
-    from warmfleet.core import DecisionInputs, History, Policy
+    from warmfleet.core import Policy
     from warmfleet.handlers.scaler import ScalerRuntime
 
 logger = Logger(child=True)
@@ -95,7 +95,6 @@ class AlarmChange:
     name: str
     state: AlarmStateValue
     at: datetime
-    ceiling: int | None
     writer: str = ALARM_WRITER
 
     def update(self, state: ScalerState) -> ScalerState | None:
@@ -111,19 +110,6 @@ class AlarmChange:
             active_alarms=tuple(sorted(active)), alarm_changes={**state.alarm_changes, self.name: self.at}
         )
 
-    def prepare(self, history: History, inputs: DecisionInputs, policy: Policy) -> History:
-        """A new step's floor, capped by the alarm's ceiling (kept by the core while the alarm lasts)."""
-        from warmfleet.core.steps.limits import alarm_floors  # noqa: PLC0415 - the core's own step rule
-
-        if self.ceiling is None or self.name not in inputs.active_alarms or self.name in history.alarm_floors:
-            return history
-        floor = alarm_floors(policy, inputs.model_copy(update={"active_alarms": (self.name,)}), None)
-        if self.name not in floor:
-            return history
-        return replace(
-            history, alarm_floors={**history.alarm_floors, self.name: min(floor[self.name], self.ceiling)}
-        )
-
 
 @dataclass(frozen=True)
 class ScheduleChange:
@@ -133,9 +119,6 @@ class ScheduleChange:
 
     def update(self, state: ScalerState) -> ScalerState | None:
         return state
-
-    def prepare(self, history: History, inputs: DecisionInputs, policy: Policy) -> History:
-        return history
 
 
 def on_alarm_state_change(
@@ -152,13 +135,13 @@ def on_alarm_state_change(
         logger.info("alarm state change not acted on", extra={"outcome": outcome.as_dict()})
         return outcome.as_dict()
     runtime = provide()
-    check_alarm_steps(config, runtime.scaler.policy)
-    change = AlarmChange(step.name, state.value, state.timestamp, step.ceiling)
+    scaler_runtime = replace(runtime.scaler, policy=policy_with_alarm_steps(runtime.scaler.policy, config))
+    change = AlarmChange(step.name, state.value, state.timestamp)
     logger.info(
         "alarm state change",
         extra={"alarm": step.name, "state": str(state.value), "at": state.timestamp.isoformat()},
     )
-    return scaler.run_pipeline(runtime.scaler, runtime.scaler_config, change, attempts=SAVE_ATTEMPTS)
+    return scaler.run_pipeline(scaler_runtime, runtime.scaler_config, change, attempts=SAVE_ATTEMPTS)
 
 
 def on_schedule(event: ScheduleEvent, config: AlarmConfig, provide: RuntimeProvider) -> dict[str, Any]:
@@ -202,3 +185,24 @@ def check_alarm_steps(config: AlarmConfig, policy: Policy) -> None:
                 f"ALARM_STEPS {arn} steps {step.name} by ({step.instances}, {step.percent} %) but "
                 f"POLICY.alarm_steps has {found}: the scaler tick would drop the step"
             )
+        if None not in (twin.ceiling, step.ceiling) and twin.ceiling != step.ceiling:
+            raise ConfigurationError(
+                f"ALARM_STEPS {arn} caps {step.name} at {step.ceiling}, POLICY.alarm_steps at {twin.ceiling}"
+            )
+
+
+def policy_with_alarm_steps(policy: Policy, config: AlarmConfig) -> Policy:
+    """The policy with each step's `ceiling` from `ALARM_STEPS` (checked twins; the core applies it).
+
+    A step's floor is fixed by the decision that first sees its alarm in ALARM — the alarm path's — and the
+    history keeps it, so the ticks need not know the ceiling.
+    """
+    check_alarm_steps(config, policy)
+    ceilings = {step.name: step.ceiling for step in config.alarm_steps.values() if step.ceiling is not None}
+    steps = tuple(
+        step.model_copy(update={"ceiling": ceilings[step.alarm_name]})
+        if step.alarm_name in ceilings
+        else step
+        for step in policy.alarm_steps
+    )
+    return policy.model_copy(update={"alarm_steps": steps})

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
     from warmfleet.aws.autoscaling import ActionReport, GroupActuator
     from warmfleet.aws.scaler_state import ScalerState, ScalerStateStore
-    from warmfleet.core import Decision, DecisionInputs, History, Policy
+    from warmfleet.core import Decision, Policy
     from warmfleet.schedules import ScheduleBounds, ScheduleWindow
     from warmfleet.signals import Collectors, MetricSource, Observation
     from warmfleet.signals.warmup_lead import WarmupLeadCache
@@ -82,9 +82,6 @@ class StateChange(Protocol):
 
     def update(self, state: ScalerState) -> ScalerState | None:
         """The state with the change applied, or None when there is nothing to change (a duplicate)."""
-
-    def prepare(self, history: History, inputs: DecisionInputs, policy: Policy) -> History:
-        """The history `decide()` starts from (an alarm step's ceiling is set here)."""
 
 
 RuntimeProvider = Callable[[ScalerConfig], ScalerRuntime]
@@ -216,8 +213,7 @@ def run_pipeline(
             schedule_ceiling=windows.ceiling,
             paused=observation.paused,
         )
-        history = change.prepare(state.history, inputs, runtime.policy) if change else state.history
-        decision = core.decide(inputs, runtime.policy, history, now=now)
+        decision = core.decide(inputs, runtime.policy, state.history, now=now)
         failed_after = _log_failed_activities(runtime, config, state, unlisted)
         new_state = state.evolve(
             history=decision.history,
