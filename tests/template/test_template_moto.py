@@ -47,6 +47,12 @@ def _client(aws: dict[str, str], name: str) -> Any:
     return aws_client(name, aws["endpoint"])
 
 
+def _physical_ids(aws: dict[str, str], resource_type: str) -> list[str]:
+    """This stack's resources of one type (the moto account holds other stacks too)."""
+    summaries = _client(aws, "cloudformation").list_stack_resources(StackName=STACK)["StackResourceSummaries"]
+    return [item["PhysicalResourceId"] for item in summaries if item["ResourceType"] == resource_type]
+
+
 def _outputs(stack: dict[str, Any]) -> dict[str, str]:
     return {output["OutputKey"]: output["OutputValue"] for output in stack.get("Outputs", [])}
 
@@ -115,7 +121,8 @@ def test_instances_find_their_configuration_under_the_stack_prefix(
 ) -> None:
     # GIVEN the SSM prefix the user data hands to bootstrap.sh
     prefix = _outputs(stack)["ConfigurationPrefix"]
-    parameters = _client(aws, "ssm").get_parameters_by_path(Path=prefix)["Parameters"]
+    pages = _client(aws, "ssm").get_paginator("get_parameters_by_path").paginate(Path=prefix)
+    parameters = [parameter for page in pages for parameter in page["Parameters"]]
     values = {parameter["Name"].removeprefix(prefix): parameter["Value"] for parameter in parameters}
     # THEN every setting the bootstrap reads is there, with this stack's values
     outputs = _outputs(stack)
@@ -141,15 +148,17 @@ def test_functions_run_python313_with_the_layer(stack: dict[str, Any], aws: dict
         assert function["Runtime"] == "python3.13"
         assert function["Handler"] == "app.lambda_handler"
         assert function["Environment"]["Variables"]["GROUP_NAME"] == f"{STACK}-fleet"
-    # (moto's CloudFormation does not attach layers; the layer itself is published.)
+    # (moto's CloudFormation neither attaches layers nor reports the layer's ARN; the layers published
+    # by the stacks on this server are all the warmfleet layer.)
     layers = lambda_client.list_layers()["Layers"]
-    assert [layer["LatestMatchingVersion"]["CompatibleRuntimes"] for layer in layers] == [["python3.13"]]
+    assert layers
+    assert all(layer["LatestMatchingVersion"]["CompatibleRuntimes"] == ["python3.13"] for layer in layers)
 
 
 def test_lifecycle_rules_match_only_this_group(stack: dict[str, Any], aws: dict[str, str]) -> None:
     events = _client(aws, "events")
-    rules = events.list_rules()["Rules"]
-    patterns = [json.loads(rule["EventPattern"]) for rule in rules if "EventPattern" in rule]
+    rules = [events.describe_rule(Name=name) for name in _physical_ids(aws, "AWS::Events::Rule")]
+    patterns = [json.loads(rule["EventPattern"]) for rule in rules]
     group_patterns = [pattern for pattern in patterns if pattern["source"] != ["aws.cloudwatch"]]
     assert len(group_patterns) == 3
     for pattern in group_patterns:

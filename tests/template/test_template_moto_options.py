@@ -2,7 +2,7 @@
 
 Spot instance types (mixed-instances policy), a certificate (HTTPS with a TLS 1.3 policy, HTTP
 redirected), an internal load balancer, VPC endpoints, access logs, stickiness, an alarm e-mail, a busy-hours
-window, a starting capacity and the prod environment.
+window, a starting capacity, the prod environment, a container image and your own server's URLs.
 """
 
 from __future__ import annotations
@@ -34,6 +34,10 @@ def stack(moto_account: dict[str, str], transformed: dict[str, Any]) -> dict[str
         BusyHoursExpression="cron(0 8 ? * MON-FRI *)",
         DesiredCapacity="2",
         EnvironmentName="prod",
+        ContainerImage="123456789012.dkr.ecr.us-east-1.amazonaws.com/vllm:0.6",
+        ContainerPort="8080",
+        ServerReadyUrl="http://127.0.0.1:8080/health",
+        ServerMetricsUrl="http://127.0.0.1:8080/metrics",
     )
 
 
@@ -93,4 +97,23 @@ def test_optional_resources_are_created(stack: dict[str, Any], moto_account: dic
         "LoadBalancerHttpsIngress",
         "HttpsListener",
         "BusyHoursScheduleRole",
+        "InstanceContainerPullPolicy",
     } <= set(resources)
+
+
+def test_container_and_own_server_settings_reach_the_instances(
+    stack: dict[str, Any], moto_account: dict[str, str]
+) -> None:
+    prefix = stack_outputs(stack)["ConfigurationPrefix"]
+    ssm = aws_client("ssm", moto_account["endpoint"])
+    pages = ssm.get_paginator("get_parameters_by_path").paginate(Path=prefix)
+    values = {
+        parameter["Name"].removeprefix(prefix): parameter["Value"]
+        for page in pages
+        for parameter in page["Parameters"]
+    }
+    assert values["container-image"] == "123456789012.dkr.ecr.us-east-1.amazonaws.com/vllm:0.6"
+    assert values["container-port"] == "8080"
+    assert values["ready-url"] == "http://127.0.0.1:8080/health"
+    assert values["metrics-url"] == "http://127.0.0.1:8080/metrics"
+    assert "drain-url" not in values  # unset: absent, never empty

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 import shlex
+import subprocess
+import sys
 import tomllib
 from typing import Any
 
@@ -62,8 +64,16 @@ def test_no_account_ids_or_secrets() -> None:
 
 
 def test_readme_documents_every_parameter(sam_template: dict[str, Any]) -> None:
-    # GIVEN the README's deploy section THEN its parameter table has a row for every template parameter
+    # GIVEN the README's deploy section THEN its parameter table is the template's, row for row
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     section = readme[readme.index("<!-- BEGIN:deploy -->") : readme.index("<!-- END:deploy -->")]
     rows = set(re.findall(r"^\| `(\w+)` \|", section, flags=re.MULTILINE))
     assert set(sam_template["Parameters"]) <= rows
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "tools" / "readme_parameters.py"), "--check"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr

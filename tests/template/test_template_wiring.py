@@ -16,6 +16,7 @@ from warmfleet.handlers.alarm import check_alarm_steps
 from warmfleet.policy_loader import parse_policy
 from warmfleet.schedules import check_policy_schedules, windows_from_env
 from warmfleet.signals.sources import DEFAULT_METRIC_SOURCES, check_signals_have_sources
+from warmfleet_inference.publishing.names import StackParameter
 
 from .template_support import ROOT, STACK_NAME, Resolver, function_environment
 
@@ -173,3 +174,19 @@ def test_busy_hours_schedule_sends_a_schedule_event(sam_template: dict[str, Any]
     }
     # AND without an expression there is no schedule
     assert not Resolver(sam_template).condition(schedule["Condition"])
+
+
+def test_stack_parameters_are_the_bootstraps(sam_template: dict[str, Any]) -> None:
+    # GIVEN the SSM parameters the template creates under /warmfleet/<stack>/
+    resolver = Resolver(sam_template)
+    prefix = f"/warmfleet/{STACK_NAME}/"
+    created = {
+        str(resolver.resolve(resource["Properties"]["Name"])).removeprefix(prefix)
+        for resource in sam_template["Resources"].values()
+        if resource["Type"] == "AWS::SSM::Parameter"
+    }
+    # THEN every stack-owned name the bootstrap reads (warmfleet_inference.publishing.names) is one of them,
+    # and the others are the stack's own: the pause switch and two settings for the agent
+    assert {str(name) for name in StackParameter} <= created
+    extras = created - {str(name) for name in StackParameter}
+    assert extras <= {"paused", "model-uri", "drain-timeout-seconds"}
