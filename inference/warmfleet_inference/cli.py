@@ -1,8 +1,8 @@
 """The `warmfleet-inference` command: what runs on an instance of the fleet (and on a developer's machine).
 
-Each subcommand registers itself in one small `_add_<name>` function that sets `run`, so the issues that
-bring `agent`, `submit` and `publish` replace one function each; until then those say so and exit 2.
-Heavy imports (ONNX Runtime, uvicorn) happen inside the runners, so `--help` stays fast.
+Each subcommand registers itself in one small `add_*` function that sets `run`: `serve` and `make-model`
+here, `agent` and `submit` from the agent and worker packages, `publish` from the publisher. Heavy imports
+(ONNX Runtime, uvicorn) happen inside the runners, so `--help` stays fast.
 """
 
 from __future__ import annotations
@@ -16,6 +16,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from warmfleet_inference import __version__
+from warmfleet_inference.agent.cli import add_agent_parser
+from warmfleet_inference.publish import add_publish_parser
+from warmfleet_inference.worker.cli import add_submit_parser
 
 # Warm-up time is measured from here: as close to process start as Python code gets.
 _STARTED_AT = time.monotonic()
@@ -111,29 +114,6 @@ def _run_make_model(args: argparse.Namespace) -> int:
     return 0
 
 
-def _add_pending(subparsers: Subparsers, name: str, what: str, issue: int) -> None:
-    help_text = f"{what} (arrives with issue {issue})"
-    parser = subparsers.add_parser(name, help=help_text, description=help_text)
-    parser.set_defaults(run=lambda _args: _not_yet(name, help_text))
-
-
-def _not_yet(name: str, help_text: str) -> int:
-    print(f"warmfleet-inference {name}: not available yet: {help_text}", file=sys.stderr)
-    return 2
-
-
-def _add_agent(subparsers: Subparsers) -> None:
-    _add_pending(subparsers, "agent", "run the instance agent: metrics, instance events, drain", 8)
-
-
-def _add_submit(subparsers: Subparsers) -> None:
-    _add_pending(subparsers, "submit", "submit asynchronous inference jobs to the queue", 8)
-
-
-def _add_publish(subparsers: Subparsers) -> None:
-    _add_pending(subparsers, "publish", "publish the versioned instance artifact to S3", 9)
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="warmfleet-inference",
@@ -141,7 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"warmfleet-inference {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for add in (_add_serve, _add_make_model, _add_agent, _add_submit, _add_publish):
+    for add in (_add_serve, _add_make_model, add_agent_parser, add_submit_parser, add_publish_parser):
         add(subparsers)
     return parser
 

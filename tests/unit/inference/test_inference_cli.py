@@ -1,4 +1,4 @@
-"""`warmfleet-inference`: make-model writes the model, serve refuses bad options, pending commands say so."""
+"""`warmfleet-inference`: make-model writes the model, serve refuses bad options, every command exists."""
 
 from __future__ import annotations
 
@@ -33,17 +33,23 @@ def test_make_model_writes_the_model_and_its_checksum(
         pytest.param(
             ["serve", "--model", "m.onnx", "--port", "70000"], "port must be 0..65535", id="bad-port"
         ),
-        pytest.param(["agent"], "arrives with issue 8", id="agent-pending"),
-        pytest.param(["submit"], "arrives with issue 8", id="submit-pending"),
-        pytest.param(["publish"], "arrives with issue 9", id="publish-pending"),
     ],
 )
-def test_bad_options_and_pending_commands_exit_2(
+def test_bad_options_exit_2(
     argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # GIVEN / WHEN the command runs / THEN it exits 2 and says why on stderr
     assert main(argv) == 2
     assert message in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", ["serve", "make-model", "agent", "submit", "publish"])
+def test_every_subcommand_is_registered_with_help(command: str, capsys: pytest.CaptureFixture[str]) -> None:
+    # GIVEN / WHEN a subcommand's --help / THEN argparse prints its usage and exits 0
+    with pytest.raises(SystemExit) as exit_info:
+        main([command, "--help"])
+    assert exit_info.value.code == 0
+    assert f"warmfleet-inference {command}" in capsys.readouterr().out
 
 
 def test_malformed_warmup_batch_sizes_are_an_argument_error(capsys: pytest.CaptureFixture[str]) -> None:
