@@ -166,17 +166,6 @@ def moto_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         log.close()
 
 
-@pytest.fixture(scope="session")
-def fake_credentials() -> Iterator[None]:
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("AWS_ACCESS_KEY_ID", "testing")
-        patch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-        patch.delenv("AWS_SESSION_TOKEN", raising=False)
-        patch.delenv("AWS_PROFILE", raising=False)
-        patch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-        yield
-
-
 def _zip_folder(folder: Path) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
@@ -186,7 +175,7 @@ def _zip_folder(folder: Path) -> bytes:
 
 
 @pytest.fixture(scope="session")
-def moto_account(moto_endpoint: str, fake_credentials: None) -> dict[str, str]:
+def moto_account(moto_endpoint: str) -> dict[str, str]:
     """An account on the moto server with a VPC, four subnets in two zones, a route table, a GPU AMI, an
     ACM certificate and the buckets a deploy needs; the template parameters that name them."""
     ec2 = aws_client("ec2", moto_endpoint)

@@ -100,9 +100,17 @@ def walk(value: Any) -> Iterator[Any]:
             yield from walk(item)
 
 
+# Credentials for the moto server, passed explicitly so the tests never change the process environment.
+FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+
+
 def aws_client(service: str, endpoint_url: str) -> Any:
-    """A boto3 client for `service` on the given endpoint (typed Any: the service is a runtime value)."""
-    session: Any = boto3.session.Session(region_name=REGION)
+    """A boto3 client for `service` on the moto endpoint (typed Any: the service is a runtime value)."""
+    session: Any = boto3.session.Session(
+        region_name=REGION,
+        aws_access_key_id=FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+    )
     return session.client(service, endpoint_url=endpoint_url)
 
 
@@ -116,6 +124,9 @@ def tool_env(**extra: str) -> dict[str, str]:
     env["PATH"] = f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}"
     env["SAM_CLI_TELEMETRY"] = "0"
     env.setdefault("PYENV_VERSION", PYENV_VERSION)
+    if "AWS_ACCESS_KEY_ID" in extra:  # talking to moto: no profile or session token of the developer's
+        for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
+            env.pop(name, None)
     env.update(extra)
     return env
 

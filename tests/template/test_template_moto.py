@@ -20,6 +20,7 @@ import pytest
 from .template_support import (
     CODE_BUCKET,
     DEFAULT_IMAGE_PARAMETER,
+    FAKE_CREDENTIALS,
     MODEL_ARTIFACT_URI,
     REGION,
     TEST_IMAGE_PARAMETER,
@@ -197,7 +198,7 @@ def test_sam_deploy_creates_a_change_set(sam_build_dir: Path, aws: dict[str, str
             *overrides,
         ],
         cwd=sam_build_dir,
-        env=tool_env(AWS_ENDPOINT_URL=aws["endpoint"], AWS_DEFAULT_REGION=REGION),
+        env=tool_env(AWS_ENDPOINT_URL=aws["endpoint"], AWS_DEFAULT_REGION=REGION, **FAKE_CREDENTIALS),
         capture_output=True,
         text=True,
         timeout=300,
