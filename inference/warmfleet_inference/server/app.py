@@ -116,6 +116,13 @@ def _add_health_routes(app: FastAPI, runtime: ServerRuntime) -> None:
 def _add_model_routes(app: FastAPI, runtime: ServerRuntime) -> None:
     config = runtime.config
 
+    # Not in the v2 protocol (Triton lists through POST /v2/repository/index): the lifecycle function
+    # discovers the model to probe here when the stack does not configure MODEL_NAME.
+    @app.get("/v2/models")
+    async def model_index() -> Response:
+        is_ready = runtime.readiness.snapshot().is_ready
+        return _json(200, {"models": [{"name": config.model_name, "ready": is_ready}]})
+
     @app.get("/v2/models/{name}")
     async def model_metadata(name: str) -> Response:
         if (unknown := _unknown_model(runtime, name)) is not None:

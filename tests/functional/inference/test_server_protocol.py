@@ -48,6 +48,7 @@ def server(reference_model: Path, tmp_path_factory: pytest.TempPathFactory) -> I
         pytest.param("/v2/health/live", {"live": True}, id="v2-live"),
         pytest.param("/v2/health/ready", {"ready": True, "state": "ready"}, id="v2-ready"),
         pytest.param("/v2/models/mlp/ready", {"name": "mlp", "ready": True}, id="model-ready"),
+        pytest.param("/v2/models", {"models": [{"name": "mlp", "ready": True}]}, id="model-index"),
     ],
 )
 def test_health_and_readiness_answer_200_when_warm(

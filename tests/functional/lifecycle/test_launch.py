@@ -44,11 +44,16 @@ def test_launch_is_recorded_once_per_token(make_world: Callable[..., World]) -> 
     assert world.hooks.calls == []
 
 
+@pytest.mark.parametrize(
+    "model_name",
+    [pytest.param("mlp", id="model-configured"), pytest.param("", id="model-discovered-from-server")],
+)
 def test_instance_warm_verified_against_the_real_server_continues(
-    make_world: Callable[..., World], warm_server: ServerProcess
+    make_world: Callable[..., World], warm_server: ServerProcess, model_name: str
 ) -> None:
     # GIVEN a recorded launch action and a warm real server answering for the instance
-    world = make_world(server_port(warm_server), MODEL_NAME="mlp")
+    # (with MODEL_NAME empty, as the template's default leaves it, the model is found in GET /v2/models)
+    world = make_world(server_port(warm_server), MODEL_NAME=model_name)
     token = world.launch()
     world.handle("lifecycle/launch.json")
     # WHEN the agent reports warm
