@@ -264,7 +264,7 @@ def test_tick_loop_is_an_express_state_machine_with_four_ticks_15_seconds_apart(
     assert kinds == ["Task", "Wait", "Task", "Wait", "Task", "Wait", "Task"]
     assert [states[name]["Seconds"] for name in order if states[name]["Type"] == "Wait"] == [15, 15, 15]
     for task in (states[name] for name in order if states[name]["Type"] == "Task"):
-        assert task["Resource"] == "arn:aws:states:::lambda:invoke"
+        assert task["Resource"] == "arn:${Partition}:states:::lambda:invoke"
         assert task["Parameters"]["FunctionName"] == "${ScalerFunctionArn}"
     # AND a one-minute Scheduler schedule starts it
     schedule = transformed["Resources"]["TickStateMachineEveryMinute"]["Properties"]

@@ -83,7 +83,6 @@ def test_instance_role_has_exactly_what_the_instance_needs(transformed: dict[str
         "SendReplies",
         "ReadStackConfiguration",
         "InstanceEventsOnly",
-        "OwnLogs",
     }
     # Metrics only in the warmfleet namespace, events only of the instance source
     assert statements["PublishOwnMetrics"]["Condition"] == {
