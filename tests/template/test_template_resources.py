@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from .template_support import as_list, resources_of_type
+from .template_support import Resolver, as_list, resources_of_type
 
 GROUP_NAME = {"Fn::Sub": "${AWS::StackName}-fleet"}
 
@@ -299,3 +299,26 @@ def test_every_parameter_has_a_description_and_a_constraint(transformed: dict[st
 def test_alarms_notify_the_topic(transformed: dict[str, Any]) -> None:
     for logical_id, alarm in resources_of_type(transformed, "AWS::CloudWatch::Alarm").items():
         assert alarm["Properties"]["AlarmActions"] == [{"Ref": "AlarmTopic"}], logical_id
+
+
+@pytest.mark.parametrize(
+    ("auth_type", "expected_actions"),
+    [
+        pytest.param("none", [("forward", 1)], id="none"),
+        pytest.param("oidc", [("authenticate-oidc", 1), ("forward", 2)], id="oidc"),
+        pytest.param("cognito", [("authenticate-cognito", 1), ("forward", 2)], id="cognito"),
+    ],
+)
+def test_https_listener_authenticates_before_forwarding(
+    sam_template: dict[str, Any], auth_type: str, expected_actions: list[tuple[str, int]]
+) -> None:
+    # GIVEN a certificate and an authentication type WHEN the listener's actions are resolved
+    certificate = "arn:aws:acm:us-east-1:123456789012:certificate/x"
+    resolver = Resolver(sam_template, {"CertificateArn": certificate, "AuthType": auth_type})
+    actions = resolver.resolve(sam_template["Resources"]["HttpsListener"]["Properties"]["DefaultActions"])
+    # THEN authentication (when asked) comes first, and every request ends at the target group
+    assert [(action["Type"], action["Order"]) for action in actions] == expected_actions
+    assert actions[-1]["TargetGroupArn"] == "<TargetGroup>"
+    if auth_type == "oidc":
+        secret = actions[0]["AuthenticateOidcConfig"]["ClientSecret"]
+        assert secret.startswith("{{resolve:secretsmanager:")  # never a template parameter value
