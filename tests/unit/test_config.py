@@ -13,6 +13,21 @@ def test_lifecycle_config_from_the_sample_environment() -> None:
     config = LifecycleConfig.from_env(load_event("env/lifecycle.json"))
     assert (config.warmup_budget_seconds, config.hook_heartbeat_seconds, config.app_port) == (1800, 600, 8000)
     assert config.model_name is None and config.canary_request == {}
+    assert config.ready_path == "/ready"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        pytest.param("/v2/health/ready", "/v2/health/ready", id="triton"),
+        pytest.param(" /health ", "/health", id="vllm-tgi-trimmed"),
+        pytest.param("", "/ready", id="empty-is-the-bundled-servers"),
+    ],
+)
+def test_lifecycle_ready_path(value: str, expected: str) -> None:
+    # GIVEN READY_PATH as the template would set it / WHEN read / THEN the path the verifier will GET
+    env = {**load_event("env/lifecycle.json"), "READY_PATH": value}
+    assert LifecycleConfig.from_env(env).ready_path == expected
 
 
 def test_scaler_config_from_the_sample_environment() -> None:
@@ -43,6 +58,16 @@ def test_alarm_config_keys_steps_by_arn() -> None:
         ),
         pytest.param(
             LifecycleConfig, "lifecycle", {"CANARY_REQUEST": "{"}, "CANARY_REQUEST", id="canary-not-json"
+        ),
+        pytest.param(
+            LifecycleConfig, "lifecycle", {"READY_PATH": "v2/health/ready"}, "READY_PATH", id="relative-path"
+        ),
+        pytest.param(
+            LifecycleConfig,
+            "lifecycle",
+            {"READY_PATH": "/v2/health ready"},
+            "READY_PATH",
+            id="path-with-space",
         ),
         pytest.param(ScalerConfig, "scaler", {"DRY_RUN": "maybe"}, "DRY_RUN", id="dry-run-not-bool"),
         pytest.param(ScalerConfig, "scaler", {"POLICY": "[1]"}, "POLICY", id="policy-not-object"),

@@ -42,6 +42,19 @@ def _flag(env: Mapping[str, str], name: str) -> bool:
     return raw == "true"
 
 
+def _url_path(env: Mapping[str, str], name: str, default: str) -> str:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    # Appended to `http://<ip>:<port>` as given: without the leading '/' it would extend the port.
+    if not raw.startswith("/") or any(char.isspace() for char in raw):
+        raise ConfigurationError(
+            f"environment variable {name}={raw!r} must be a URL path starting with '/', "
+            "without spaces (e.g. /v2/health/ready)"
+        )
+    return raw
+
+
 def _json_object(env: Mapping[str, str], name: str) -> dict[str, Any]:
     raw = env.get(name, "").strip()
     if not raw:
@@ -71,6 +84,7 @@ class LifecycleConfig:
     verify_attempts: int
     model_name: str | None = None
     canary_request: dict[str, Any] = field(default_factory=dict)
+    ready_path: str = "/ready"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> LifecycleConfig:
@@ -87,6 +101,7 @@ class LifecycleConfig:
             verify_attempts=_positive_int(env, "VERIFY_ATTEMPTS", 3),
             model_name=env.get("MODEL_NAME", "").strip() or None,
             canary_request=_json_object(env, "CANARY_REQUEST"),
+            ready_path=_url_path(env, "READY_PATH", "/ready"),
         )
         if config.warmup_budget_seconds <= config.hook_heartbeat_seconds:
             raise ConfigurationError(

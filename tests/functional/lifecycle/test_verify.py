@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import boto3
@@ -12,6 +12,7 @@ from warmfleet.aws import Ec2InstanceAddresses
 from warmfleet.lifecycle import InstanceVerifier, VerifyOutcome, VerifySettings
 
 from tests.conftest import free_port
+from tests.functional.bootstrap.test_bring_your_own import Standin, running_standin
 from tests.functional.inference.conftest import ServerProcess
 from tests.functional.lifecycle.conftest import ScriptedServer, server_port
 
@@ -30,12 +31,46 @@ def test_real_server_passes_with_a_canary_built_from_its_metadata(warm_server: S
     assert "canary infer on 'mlp'" in result.message and result.seconds < 5
 
 
-def test_real_server_without_model_name_fails_clearly(warm_server: ServerProcess) -> None:
-    # GIVEN no MODEL_NAME, and a server that offers no model listing
+def test_real_server_without_model_name_is_discovered_from_its_listing(warm_server: ServerProcess) -> None:
+    # GIVEN no MODEL_NAME (the template's default), and the real server, which lists its model
     result = InstanceVerifier(VerifySettings(server_port(warm_server), 5)).verify("127.0.0.1")
-    # THEN the verification fails and says what to configure
-    assert result.outcome is VerifyOutcome.FAILED
-    assert "MODEL_NAME" in result.message
+    # THEN the model it lists is the one probed
+    assert result.outcome is VerifyOutcome.PASSED, result.message
+    assert "canary infer on 'mlp'" in result.message
+
+
+@pytest.fixture(scope="module")
+def triton_like_server() -> Iterator[Standin]:
+    """The bring-your-own stand-in (Flask/Werkzeug, Triton's paths: no `/ready`), warm, stopped by its pid."""
+    with running_standin(warmup_seconds=0) as started:
+        yield started
+
+
+@pytest.mark.parametrize(
+    ("ready_path", "outcome", "message"),
+    [
+        pytest.param(
+            "/v2/health/ready",
+            VerifyOutcome.PASSED,
+            "canary infer on 'standin' returned",
+            id="configured-triton-path-passes",
+        ),
+        pytest.param(
+            "/ready", VerifyOutcome.NOT_READY, "GET /ready answered 404", id="default-path-never-passes"
+        ),
+    ],
+)
+def test_bring_your_own_server_with_its_own_ready_path(
+    triton_like_server: Standin, ready_path: str, outcome: VerifyOutcome, message: str
+) -> None:
+    # GIVEN a warm server that serves readiness only at Triton's /v2/health/ready, and its model's name
+    port = int(triton_like_server.url.rsplit(":", 1)[1])
+    settings = VerifySettings(port, 5, "standin", ready_path=ready_path)
+    # WHEN it is verified with READY_PATH as configured
+    result = InstanceVerifier(settings).verify("127.0.0.1")
+    # THEN only its own readiness path lets it pass (the canary is then built from its v2 metadata)
+    assert result.outcome is outcome, result.message
+    assert message in result.message
 
 
 CASES: list[Any] = [
@@ -67,6 +102,14 @@ CASES: list[Any] = [
         "canary infer on 'm'",
         None,
         id="model-discovered-from-triton-repository-index",
+    ),
+    pytest.param(
+        {("GET", "/ready"): READY},
+        {},
+        VerifyOutcome.FAILED,
+        "MODEL_NAME is not set",
+        None,
+        id="no-model-name-and-no-listing",
     ),
     pytest.param(
         {("GET", "/ready"): READY, ("POST", "/generate"): (200, {"text": "ok"})},

@@ -42,7 +42,11 @@ def build_gate(
     )
     verifier = InstanceVerifier(
         VerifySettings(
-            config.app_port, config.verify_timeout_seconds, config.model_name, config.canary_request
+            config.app_port,
+            config.verify_timeout_seconds,
+            config.model_name,
+            config.canary_request,
+            config.ready_path,
         ),
         http=http,
     )

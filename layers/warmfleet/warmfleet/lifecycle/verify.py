@@ -1,8 +1,10 @@
 """The verification client: is this instance's server really warm? (`GET /ready`, then one canary infer.)
 
 The lifecycle function runs in the VPC and calls the instance's private IP on `APP_PORT` directly, before
-the instance is InService (the ALB does not send it traffic yet). One verification is: `GET /ready` answers
-200 (a 503 says `NOT_READY` with the server's state and reason), then one canary inference succeeds — the
+the instance is InService (the ALB does not send it traffic yet). One verification is: `GET {READY_PATH}`
+answers 200 (any other answer is `NOT_READY`, with the server's state and reason where it gives them: the
+bundled server's `/ready` answers 503 with a JSON state, Triton's `/v2/health/ready` a bare 400, vLLM's and
+TGI's `/health` a 5xx), then one canary inference succeeds — the
 configured `CANARY_REQUEST` for bring-your-own servers, otherwise a batch-of-1 request built from
 `GET /v2/models/{name}` metadata. The model name is `MODEL_NAME`, or, when empty, the single model that
 `GET /v2/models` or Triton's `POST /v2/repository/index` lists (servers without either need `MODEL_NAME`).
@@ -73,6 +75,8 @@ class VerifySettings:
     timeout_seconds: float
     model_name: str | None = None
     canary_request: Mapping[str, Any] | None = None
+    # The bundled server's; bring-your-own servers name theirs (Triton: /v2/health/ready, vLLM/TGI: /health).
+    ready_path: str = "/ready"
 
 
 class InstanceVerifier:
@@ -100,11 +104,12 @@ class InstanceVerifier:
         return VerificationResult(outcome, message, self._clock() - started)
 
     def _verify(self, base: str, deadline: float) -> tuple[VerifyOutcome, str]:
-        status, ready = self._call("GET", f"{base}/ready", None, deadline)
+        ready_path = self._settings.ready_path
+        status, ready = self._call("GET", f"{base}{ready_path}", None, deadline)
         if status != 200:
             state = ready.get("state", "?") if isinstance(ready, dict) else "?"
             reason = ready.get("reason", "") if isinstance(ready, dict) else ""
-            return VerifyOutcome.NOT_READY, f"GET /ready answered {status} (state {state}: {reason})"
+            return VerifyOutcome.NOT_READY, f"GET {ready_path} answered {status} (state {state}: {reason})"
         canary = dict(self._settings.canary_request or {})
         if "path" in canary:
             status, answer = self._call("POST", f"{base}{canary['path']}", canary.get("body", {}), deadline)
