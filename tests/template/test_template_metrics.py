@@ -7,11 +7,14 @@ dimension sets, so a rename on either side fails here.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from warmfleet.core import DecisionInputs, Policy, decide
 from warmfleet_inference.agent.metrics import NAMESPACE, MetricName, dimension_sets
 
 from .template_support import ROOT, metrics_read, resources_of_type
@@ -81,3 +84,19 @@ def test_metrics_tool_prints_the_same_list() -> None:
     # THEN it prints one row per metric, with the group dimension only
     assert {row["metric"] for row in rows} == {str(name) for name in MetricName} | LIFECYCLE_METRICS
     assert all(row["dimensions"] == ["AutoScalingGroupName"] for row in rows)
+
+
+def test_decision_widget_reads_the_fields_the_decision_logs(sam_template: dict[str, Any]) -> None:
+    # GIVEN the dashboard's log widget over the scaler and alarm log groups
+    body = sam_template["Resources"]["Dashboard"]["Properties"]["DashboardBody"]["Fn::Sub"][0]
+    widgets = json.loads(body.replace("${", "SUB_").replace('}"', '"'))["widgets"]
+    (query,) = [widget["properties"]["query"] for widget in widgets if widget["type"] == "log"]
+    fields = set(re.findall(r"decision\.(\w+)", query))
+    # THEN every field it shows is one a logged decision has (warmfleet.core.Decision.to_dict)
+    group = {"min_size": 1, "max_size": 4, "desired_capacity": 2}
+    decision = decide(
+        DecisionInputs.model_validate({"group": group}), Policy(), None, datetime(2026, 1, 1, tzinfo=UTC)
+    )
+    decision_keys = set(decision.to_dict())
+    assert fields
+    assert fields <= decision_keys, fields - decision_keys
