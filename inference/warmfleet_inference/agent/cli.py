@@ -54,8 +54,13 @@ def add_agent_parser(subparsers: Subparsers) -> None:
     byo.add_argument("--latency-histogram", default=LATENCY_METRIC, help="latency histogram, in seconds")
     queue = parser.add_argument_group("queue worker (runs only with --queue-url)")
     queue.add_argument("--queue-url")
-    queue.add_argument("--results-bucket", help="default result target: s3://BUCKET/results/ID.json")
-    queue.add_argument("--reply-queue-url", help="default result target: this reply queue")
+    queue.add_argument(
+        "--results-bucket",
+        help="result target of a message that names none: s3://BUCKET/results/ID.json",
+    )
+    queue.add_argument(
+        "--reply-queue-url", help="result target of a message that names none, when no --results-bucket"
+    )
     queue.add_argument("--worker-concurrency", type=int, default=4)
     queue.add_argument("--visibility-timeout", type=int, default=60, help="seconds; extended while working")
     queue.add_argument("--queue-wait-seconds", type=int, default=20, help="long-poll wait (0-20)")

@@ -113,6 +113,11 @@ class Agent:
         self._wake.set()
 
     @property
+    def worker(self) -> QueueWorker | None:
+        """The queue worker, when the agent runs one (`--queue-url`)."""
+        return self._worker
+
+    @property
     def drained(self) -> bool:
         return self.phase is Phase.DRAINED
 

@@ -6,6 +6,7 @@ import argparse
 
 import pytest
 from warmfleet_inference.agent.cli import add_agent_parser
+from warmfleet_inference.agent.compose import build_agent
 
 from tests.functional.agent.conftest import Aws
 
@@ -18,12 +19,18 @@ def parse(*argv: str) -> argparse.Namespace:
     return parser.parse_args([*BASE, *argv])
 
 
-def test_two_default_result_targets_exit_2(aws: Aws, name: str, capsys: pytest.CaptureFixture[str]) -> None:
-    # GIVEN both a results bucket and a reply queue as the default target
+def test_both_default_result_targets_are_accepted_the_bucket_first(aws: Aws, name: str) -> None:
+    # GIVEN both a results bucket and a reply queue, as the bootstrap passes them from the stack's SSM
     args = parse("--queue-url", aws.queue(name), "--results-bucket", name, "--reply-queue-url", "https://q")
-    # WHEN the agent runs; THEN it refuses with the reason and exit 2, before any loop starts
-    assert args.run(args) == 2
-    assert "at most one default result target" in capsys.readouterr().err
+    # WHEN the agent is composed from them
+    agent, publisher = build_agent(args)
+    try:
+        # THEN it starts with a queue worker whose default target (a message naming none) is the bucket
+        assert agent.worker is not None
+        default = agent.worker.settings.default_target("r-1")
+        assert default is not None and default.s3 is not None and default.s3.bucket == name
+    finally:
+        assert publisher.close(timeout=5.0)
 
 
 @pytest.mark.parametrize(

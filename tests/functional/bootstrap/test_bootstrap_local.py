@@ -68,7 +68,18 @@ def _stop(pid: int) -> None:
 def instance(aws_cli: Path, stack: Stack, published: PublishResult) -> Iterator[Instance]:
     # GIVEN the stack's parameters as the template writes them, and IMDS standing in for EC2's
     group = f"{stack.name}-fleet"
-    stack.put_parameters(group_name=group, model_version=VERSION, app_port="1")
+    sqs = stack.client("sqs")
+    jobs, replies = (sqs.create_queue(QueueName=f"{group}-{n}")["QueueUrl"] for n in ("jobs", "replies"))
+    stack.client("s3").create_bucket(Bucket=f"{group}-results")
+    # The template writes both default result targets: the agent must start with both
+    stack.put_parameters(
+        group_name=group,
+        model_version=VERSION,
+        app_port="1",
+        queue_url=jobs,
+        reply_queue_url=replies,
+        results_bucket=f"{group}-results",
+    )
     events = stack.catch_instance_events(group)
     imds = FakeImds(INSTANCE_ID)
     workdir = tempfile.TemporaryDirectory(prefix="warmfleet-instance-")
@@ -128,7 +139,10 @@ def test_the_agent_watches_that_server_for_this_group_and_version(instance: Inst
     assert options["--group"] == instance.group
     assert options["--server"] == f"http://127.0.0.1:{instance.port}"
     assert (options["--instance-id"], options["--model-version"]) == (INSTANCE_ID, VERSION)
-    assert "--queue-url" not in options  # no queue parameter, no worker
+    # Both default result targets, as the stack provisions them (the agent's bucket comes first)
+    assert options["--queue-url"].endswith(f"/{instance.group}-jobs")
+    assert options["--reply-queue-url"].endswith(f"/{instance.group}-replies")
+    assert options["--results-bucket"] == f"{instance.group}-results"
 
 
 def test_every_release_file_is_kept_verified_and_the_model_is_left_to_the_server(
