@@ -112,6 +112,33 @@ def test_queue_backlog(attributes: dict[str, str], include_delayed: bool, expect
     assert (reading.timestamp is None) == (expected is None)
 
 
+@pytest.mark.parametrize(
+    ("visible", "expected"),
+    [
+        pytest.param("12", 15.0, id="decimal-digits"),
+        pytest.param("+12", 15.0, id="go-parseint-accepts-a-sign"),
+        pytest.param("1.5", None, id="fraction"),
+        pytest.param("7.0", None, id="float-spelling-of-an-integer"),
+        pytest.param("1e3", None, id="exponent"),
+        pytest.param("0x10", None, id="hexadecimal"),
+        pytest.param(" 7", None, id="leading-space"),
+        pytest.param("", None, id="empty"),
+        pytest.param("nan", None, id="nan"),
+        pytest.param("9223372036854775808", None, id="past-int64"),
+        pytest.param("-3", None, id="negative-count"),
+    ],
+)
+def test_queue_attribute_values_follow_kedas_int64_rule(visible: str, expected: float | None) -> None:
+    # GIVEN a GetQueueAttributes answer whose visible count is `visible` (3 in flight, a bad delayed count
+    # that is not requested)
+    attributes = {VISIBLE: visible, IN_FLIGHT: "3", DELAYED: "1.5"}
+    # WHEN it is parsed without scaleOnDelayed
+    reading = parse_queue_attributes(attributes, name="QueueBacklog", now=NOW)
+    # THEN only a base-10 int64 count is a reading; anything else is missing, never zero
+    assert reading.value == expected
+    assert (reading.timestamp is None) == (expected is None)
+
+
 def raw_group(**overrides: Any) -> dict[str, Any]:
     group: dict[str, Any] = {
         "AutoScalingGroupName": "g",

@@ -2,8 +2,9 @@
 
 GetQueueAttributes answers at once from the queue itself, so the reading is as fresh as the call; CloudWatch's
 AWS/SQS metrics lag by minutes and are left to the alarms. KEDA counts visible and in-flight messages and,
-optionally, delayed ones (https://keda.sh/docs/latest/scalers/aws-sqs/). `parse_queue_attributes` is pure;
-an attribute that is absent or not a number makes the signal missing, never zero.
+optionally, delayed ones (https://keda.sh/docs/latest/scalers/aws-sqs/); its rule (each attribute a base-10
+int64, a missing or unparsable one fails the reading) is `warmfleet.core.peers.keda_sqs`'s, used here as is.
+`parse_queue_attributes` is pure; a reading KEDA's rule refuses is missing, never zero.
 """
 
 from __future__ import annotations
@@ -13,20 +14,21 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from warmfleet.core.inputs import SignalReading
+from warmfleet.core.peers.keda_sqs import DELAYED, IN_FLIGHT, VISIBLE, queue_length_from_attributes
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
 
-VISIBLE = "ApproximateNumberOfMessages"
-IN_FLIGHT = "ApproximateNumberOfMessagesNotVisible"
-DELAYED = "ApproximateNumberOfMessagesDelayed"
+__all__ = ["ATTRIBUTES", "DELAYED", "IN_FLIGHT", "VISIBLE", "collect_backlog", "parse_queue_attributes"]
+
 ATTRIBUTES = (VISIBLE, IN_FLIGHT, DELAYED)
 
 
 def parse_queue_attributes(
     attributes: Mapping[str, str], *, name: str, now: datetime, include_delayed: bool = False
 ) -> SignalReading:
-    """The backlog reading of one GetQueueAttributes answer.
+    """The backlog reading of one GetQueueAttributes answer (KEDA's scaleOnInFlight on, scaleOnDelayed
+    as `include_delayed`).
 
     Examples
     --------
@@ -34,19 +36,16 @@ def parse_queue_attributes(
     >>> now = datetime(2026, 1, 1, tzinfo=UTC)
     >>> parse_queue_attributes({VISIBLE: "7", IN_FLIGHT: "3", DELAYED: "5"}, name="backlog", now=now).value
     10.0
+    >>> parse_queue_attributes({VISIBLE: "1.5", IN_FLIGHT: "0"}, name="backlog", now=now).value is None
+    True
     """
-    wanted = (VISIBLE, IN_FLIGHT, DELAYED) if include_delayed else (VISIBLE, IN_FLIGHT)
-    total = 0.0
-    for attribute in wanted:
-        raw = attributes.get(attribute)
-        try:
-            count = float(raw) if raw is not None else None
-        except ValueError:
-            count = None
-        if count is None or count < 0:
-            return SignalReading(name=name, value=None, timestamp=None)
-        total += count
-    return SignalReading(name=name, value=total, timestamp=now)
+    requested = ATTRIBUTES if include_delayed else (VISIBLE, IN_FLIGHT)
+    length = queue_length_from_attributes(requested, attributes)
+    # SQS never counts below zero: a negative count (KEDA would add it in) is a broken answer, not a backlog.
+    negative = any(str(attributes.get(attribute, "")).startswith("-") for attribute in requested)
+    if length.error is not None or negative:
+        return SignalReading(name=name, value=None, timestamp=None)
+    return SignalReading(name=name, value=float(length.length), timestamp=now)
 
 
 def collect_backlog(
