@@ -35,6 +35,20 @@ def test_scaler_config_from_the_sample_environment() -> None:
     assert config.pause_parameter == "/warmfleet/warmfleet-dev/paused" and config.dry_run is False
 
 
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        pytest.param(None, False, id="unset-is-kedas-default"),
+        pytest.param("true", True, id="true"),
+        pytest.param("False", False, id="false"),
+    ],
+)
+def test_scaler_queue_count_delayed(value: str | None, expected: bool) -> None:
+    # GIVEN QUEUE_COUNT_DELAYED as set (or not) / WHEN read / THEN whether delayed messages join the backlog
+    env = load_event("env/scaler.json") | ({} if value is None else {"QUEUE_COUNT_DELAYED": value})
+    assert ScalerConfig.from_env(env).queue_count_delayed is expected
+
+
 def test_alarm_config_keys_steps_by_arn() -> None:
     config = AlarmConfig.from_env(load_event("env/alarm.json"))
     step = config.alarm_steps["arn:aws:cloudwatch:us-east-1:123456789012:alarm:warmfleet-dev-latency-high"]
@@ -70,6 +84,13 @@ def test_alarm_config_keys_steps_by_arn() -> None:
             id="path-with-space",
         ),
         pytest.param(ScalerConfig, "scaler", {"DRY_RUN": "maybe"}, "DRY_RUN", id="dry-run-not-bool"),
+        pytest.param(
+            ScalerConfig,
+            "scaler",
+            {"QUEUE_COUNT_DELAYED": "yes"},
+            "QUEUE_COUNT_DELAYED",
+            id="delayed-not-bool",
+        ),
         pytest.param(ScalerConfig, "scaler", {"POLICY": "[1]"}, "POLICY", id="policy-not-object"),
         pytest.param(AlarmConfig, "alarm", {"ALARM_STEPS": '{"x": {}}'}, "ALARM_STEPS", id="steps-not-arn"),
         pytest.param(

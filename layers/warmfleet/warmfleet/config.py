@@ -122,6 +122,9 @@ class ScalerConfig:
     policy: dict[str, Any]
     pause_parameter: str | None
     dry_run: bool
+    #: KEDA's `scaleOnDelayed` (https://keda.sh/docs/latest/scalers/aws-sqs/): delayed messages count in the
+    #: backlog too. Off by default, as in KEDA: a delayed message is work that cannot start yet.
+    queue_count_delayed: bool = False
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> ScalerConfig:
@@ -132,6 +135,7 @@ class ScalerConfig:
             policy=_json_object(env, "POLICY"),
             pause_parameter=env.get("PAUSE_PARAMETER", "").strip() or None,
             dry_run=_flag(env, "DRY_RUN"),
+            queue_count_delayed=_flag(env, "QUEUE_COUNT_DELAYED"),
         )
 
 

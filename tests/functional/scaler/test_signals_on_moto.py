@@ -8,6 +8,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
+from warmfleet.config import ScalerConfig
 from warmfleet.signals import Collectors, SignalSpec, metric_sources
 
 from tests.functional.scaler.conftest import Fleet
@@ -134,3 +135,31 @@ def test_failed_collector_leaves_its_signals_missing(make_fleet: Callable[..., F
     assert observation.readings["QueueBacklog"].value is None
     assert observation.readings["InFlightRequests"].value == 2.0
     assert any("GetQueueAttributes" in error for error in observation.errors)
+
+
+@pytest.mark.parametrize(
+    ("setting", "backlog"),
+    [
+        pytest.param("", 2.0, id="delayed-left-out-by-default"),
+        pytest.param("true", 5.0, id="delayed-counted-when-configured"),
+    ],
+)
+def test_delayed_messages_count_only_when_configured(
+    make_fleet: Callable[..., Fleet], setting: str, backlog: float
+) -> None:
+    # GIVEN a queue holding 2 messages and 3 delayed for 15 minutes, and QUEUE_COUNT_DELAYED as set
+    fleet = make_fleet(desired=1)
+    queue = fleet.client("sqs")
+    for number in range(2):
+        queue.send_message(QueueUrl=fleet.config.queue_url, MessageBody=str(number))
+    for number in range(3):
+        queue.send_message(QueueUrl=fleet.config.queue_url, MessageBody=f"later {number}", DelaySeconds=900)
+    config = ScalerConfig.from_env(
+        {"GROUP_NAME": fleet.group, "STATE_TABLE": "t", "QUEUE_COUNT_DELAYED": setting}
+    )
+    # WHEN the backlog is collected with that setting (KEDA's scaleOnDelayed)
+    observed = collectors(
+        fleet, [SignalSpec("QueueBacklog", 120)], include_delayed=config.queue_count_delayed
+    ).observe(now=fleet.clock.now, known_launch_times={})
+    # THEN the delayed messages join the backlog only when configured
+    assert observed.readings["QueueBacklog"].value == backlog
