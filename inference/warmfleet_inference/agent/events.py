@@ -32,6 +32,7 @@ class WarmupFailureReason(StrEnum):
     SERVER_FAILED = "server-failed"
     TIMEOUT = "timeout"
     SERVER_EXITED = "server-exited"
+    BOOTSTRAP_FAILED = "bootstrap-failed"  # bootstrap.sh stopped before the server could start
 
 
 class DrainTrigger(StrEnum):

@@ -21,8 +21,6 @@ from pathlib import Path
 from typing import Any, cast
 
 EVENTS_MODULE_PATH = "warmfleet_inference/agent/events.py"
-# The agent's reason codes, most specific first: a bootstrap failure is the server never being started.
-_REASON_CODES = ("BOOTSTRAP_FAILED", "SERVER_FAILED")
 
 
 def load_events_module(wheel: Path | None) -> types.ModuleType:
@@ -53,8 +51,8 @@ def build_bootstrap_failure(
     waited_seconds: float,
 ) -> dict[str, Any]:
     """The PutEvents entry of `Instance Warm-up Failed` for a bootstrap that stopped with `reason`."""
-    reasons = events.WarmupFailureReason
-    code = next(getattr(reasons, name) for name in _REASON_CODES if hasattr(reasons, name))
+    # This module and the events module come from the same wheel, so the reason code is always there.
+    code = events.WarmupFailureReason.BOOTSTRAP_FAILED
     identity = events.InstanceIdentity(instance_id, group, model_version)
     return cast(dict[str, Any], events.build_warmup_failed_event(identity, code, reason, waited_seconds))
 

@@ -252,6 +252,7 @@ def test_a_failure_exits_1_naming_it_and_is_reported_once_the_wheel_is_in_hand(
         event = wait_until(events, 10, "Instance Warm-up Failed")[0]
         assert event["detail-type"] == "Instance Warm-up Failed"
         assert event["detail"]["instanceId"] == INSTANCE_ID and event["detail"]["modelVersion"] == version
+        assert event["detail"]["reasonCode"] == "bootstrap-failed"  # built from the wheel's own events module
         assert message.format(stack=other.name, root=root, version=version) in event["detail"]["reason"]
         assert "reported Instance Warm-up Failed" in result.stderr
     else:

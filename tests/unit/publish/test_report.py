@@ -40,6 +40,8 @@ def test_the_failure_entry_parses_as_the_lifecycle_functions_instance_event(
     event = InstanceEvent.model_validate(envelope)
     assert isinstance(event.detail, InstanceWarmupFailedDetail)
     assert event.detail.reason == "bootstrap failed during install: pip exited 1"
+    # AND it carries the bootstrap's own reason code, not one of the agent's own warm-up failures
+    assert json.loads(entry["Detail"])["reasonCode"] == "bootstrap-failed"
     assert (event.detail.instance_id, event.detail.model_version, event.detail.warmup_seconds) == (
         "i-0123456789abcdef0",
         "v7",
