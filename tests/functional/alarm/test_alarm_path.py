@@ -10,6 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from warmfleet.exceptions import ConcurrentUpdateError
 
 from tests.functional.alarm.conftest import LATENCY_ARN, Stack, state_time
 
@@ -201,3 +202,29 @@ def test_state_timestamps_are_kept_per_alarm(make_stack: Callable[..., Stack]) -
     assert stored == {
         "InFlightHigh": (state_time("alarm/alarm.json") + timedelta(microseconds=123000)).isoformat()
     }
+
+
+class AlwaysLoses:
+    """A state store whose conditional write always loses (ticks storing faster than the alarm path)."""
+
+    def __init__(self, store: Any) -> None:
+        self.store, self.saves = store, 0
+
+    def load(self, **options: Any) -> Any:
+        return self.store.load(**options)
+
+    def save(self, previous: Any, new: Any, **options: Any) -> Any:
+        self.saves += 1
+        raise ConcurrentUpdateError("another invocation stored first")
+
+
+def test_an_alarm_that_keeps_losing_fails_so_lambda_retries_it(make_stack: Callable[..., Stack]) -> None:
+    # GIVEN a state store the alarm path never wins
+    stack = alarm_fired(make_stack)
+    runtime = stack.alarm_runtime().scaler
+    runtime.store = AlwaysLoses(runtime.store)  # type: ignore[assignment]
+    # WHEN the alarm arrives THEN it tries three times, then fails the invocation (Lambda retries the event)
+    with pytest.raises(ConcurrentUpdateError):
+        stack.send("alarm/alarm.json")
+    assert runtime.store.saves == 3  # type: ignore[attr-defined]
+    assert stack.fleet.desired() == 2

@@ -183,7 +183,8 @@ def run_pipeline(
     """The one collect -> decide -> store -> act pipeline, for the tick (no change) and the alarm path.
 
     With a `change`, a conditional write lost to another invocation is retried from a fresh read up to
-    `attempts` times: the alarm's change must not be lost, whereas a tick that loses simply exits.
+    `attempts` times, then raises `ConcurrentUpdateError` (Lambda retries the event): the alarm's change must
+    not be lost, whereas a tick that loses simply exits.
     """
     from warmfleet import core, signals  # noqa: PLC0415 - see the module doc: imported on the first tick
 
@@ -229,6 +230,9 @@ def run_pipeline(
             if attempt < attempts:
                 logger.info("another invocation stored first: deciding again", extra={"error": str(error)})
                 continue
+            if change is not None:
+                # A change must not be lost: failing the invocation lets Lambda deliver the event again.
+                raise
             logger.warning("another invocation stored first: not acting", extra={"error": str(error)})
             return {
                 "status": str(OutcomeStatus.IGNORED),
