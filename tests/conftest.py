@@ -71,17 +71,23 @@ def lambda_context() -> FakeLambdaContext:
     return FakeLambdaContext()
 
 
+# botocore's private dispatch, which every operation of every client goes through; the type stubs do not
+# declare it, so it is reached by name (typed below) rather than as an attribute mypy cannot see.
+MAKE_API_CALL = "_make_api_call"
+ApiCall = Callable[[Any, str, dict[str, Any]], Any]
+
+
 @pytest.fixture
 def aws_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Every botocore API call made during the test, as `service.Operation` (nothing reaches the network)."""
     calls: list[str] = []
-    original = botocore.client.BaseClient._make_api_call
+    original: ApiCall = getattr(botocore.client.BaseClient, MAKE_API_CALL)
 
     def counting(self: Any, operation_name: str, api_params: dict[str, Any]) -> Any:
         calls.append(f"{self.meta.service_model.service_name}.{operation_name}")
         return original(self, operation_name, api_params)
 
-    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", counting)
+    monkeypatch.setattr(botocore.client.BaseClient, MAKE_API_CALL, counting)
     return calls
 
 
