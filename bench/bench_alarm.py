@@ -10,10 +10,11 @@ step is placed at offsets spread over a 10-s period.
 Baselines from the same run, same timeline: the scaler tick (real handler) every 15 s (the Step Functions
 loop) and every 60 s (a plain schedule); and the alarm with 1 of 1 datapoints. The reaction of the deployed
 stack is the earlier of the alarm path and the tick path, printed too. Not included (the same for every
-row): CloudWatch's ingestion delay and EventBridge's delivery (seconds), a Lambda cold start.
+row): CloudWatch's ingestion delay and EventBridge's delivery (seconds), a Lambda cold start. Then the alarm
+handler's own duration on moto (p50/p99, each invocation acting), beside the steady tick's.
 
-Run: `.venv/bin/python bench/bench_alarm.py` (`--offsets N`). It starts a moto server on 127.0.0.1 and stops
-it at the end.
+Run: `.venv/bin/python bench/bench_alarm.py` (`--offsets N`, `--runs N`). It starts a moto server on
+127.0.0.1 and stops it at the end.
 """
 
 from __future__ import annotations
@@ -214,11 +215,40 @@ ROWS: list[tuple[str, int | None, tuple[int, int] | None]] = [
 ]
 
 
+def _percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+def handler_durations(bench: Bench, runs: int) -> tuple[list[float], list[float]]:
+    """Milliseconds of the alarm handler (ALARM and OK in turn, each acting) and of a steady tick, on moto."""
+    config, clock = bench.group()
+    runtime = scaler.build_runtime(config, client=bench.client, clock=clock)
+    alarm_config = AlarmConfig(
+        config.group_name, config.state_table, {ARN: AlarmStep("InFlightHigh", 1, 25.0)}
+    )
+    alarm_runtime = alarm.AlarmRuntime(runtime, config)
+    alarms, ticks = [], []
+    for run in range(runs):
+        clock.now += timedelta(seconds=15)
+        bench.publish(config, clock.now - timedelta(seconds=5), BEFORE)
+        event = bench.alarm_event(clock.now)
+        event["detail"]["state"]["value"] = "ALARM" if run % 2 == 0 else "OK"
+        began = time.perf_counter()
+        quiet(alarm.handle, event, alarm_config, lambda: alarm_runtime)
+        alarms.append((time.perf_counter() - began) * 1000)
+        began = time.perf_counter()
+        quiet(scaler.handle, {"warmfleet": "tick"}, config, lambda _: runtime)
+        ticks.append((time.perf_counter() - began) * 1000)
+    return alarms, ticks
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument(
         "--offsets", type=int, default=5, help="load-step offsets spread over 10 s (default 5)"
     )
+    parser.add_argument("--runs", type=int, default=40, help="handler invocations timed (default 40)")
     args = parser.parse_args(argv)
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
@@ -244,6 +274,11 @@ def main(argv: list[str] | None = None) -> int:
         for name, values in results.items():
             mean = statistics.mean(values)
             print(f"{name:<50} {mean:7.1f} {max(values):7.1f} {mean / baseline:13.2f}x")
+        alarms, ticks = handler_durations(bench, args.runs)
+        print(f"handler duration on moto over {args.runs} runs (ms)")
+        for name, values in (("alarm handler (ALARM/OK in turn)", alarms), ("scaler tick (baseline)", ticks)):
+            p50, p99 = _percentile(values, 0.5), _percentile(values, 0.99)
+            print(f"{name:<50} p50 {p50:6.0f}  p99 {p99:6.0f}  p50 ratio {p50 / _percentile(ticks, 0.5):.2f}")
     finally:
         server.stop()
     return 0
