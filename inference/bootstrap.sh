@@ -234,8 +234,11 @@ PORT=${PORT:-${CFG_APP_PORT:-8000}}
 if ! [[ $PORT =~ ^[0-9]+$ ]] || ((PORT < 1 || PORT > 65535)); then
     fail "the server port '$PORT' is not a TCP port"
 fi
-[[ -z ${CFG_DRAIN_TIMEOUT_SECONDS:-} || $CFG_DRAIN_TIMEOUT_SECONDS =~ ^[0-9]+$ ]] ||
-    fail "SSM parameter $PARAMETERS/drain-timeout-seconds is not a whole number of seconds"
+# One drain timeout for the server, the agent and systemd (which must not kill either mid-drain): the
+# stack's, else the processes' own default (DEFAULT_DRAIN_TIMEOUT_SECONDS in warmfleet_inference/process.py).
+DRAIN_TIMEOUT=${CFG_DRAIN_TIMEOUT_SECONDS:-300}
+[[ $DRAIN_TIMEOUT =~ ^[1-9][0-9]{0,5}$ ]] ||
+    fail "SSM parameter $PARAMETERS/drain-timeout-seconds is not a positive whole number of seconds"
 log "group $CFG_GROUP_NAME, version $VERSION, model $VER_MODEL_URI, port $PORT"
 
 STEP=artifact
@@ -307,7 +310,9 @@ mapfile -t server_options < <(
 )
 if [[ -n ${CFG_CONTAINER_IMAGE:-} ]]; then
     CONTAINER=warmfleet-server-$INSTANCE_ID
+    # --stop-timeout: a `docker stop` (docker.service going down at shutdown) allows the drain too.
     write_script run-server docker run --rm --name "$CONTAINER" --gpus all --ipc=host \
+        --stop-timeout "$DRAIN_TIMEOUT" \
         --publish "$PORT:${CFG_CONTAINER_PORT:-$PORT}" --volume "$CACHE_DIR:/var/cache/warmfleet" \
         --env "WARMFLEET_MODEL_URI=$VER_MODEL_URI" --env "WARMFLEET_MODEL_SHA256=$VER_MODEL_SHA256" \
         --env "WARMFLEET_MODEL_NAME=$VER_MODEL_NAME" --env "WARMFLEET_MODEL_VERSION=$VERSION" \
@@ -315,7 +320,7 @@ if [[ -n ${CFG_CONTAINER_IMAGE:-} ]]; then
 else
     write_script run-server "$VENV/bin/warmfleet-inference" serve --model "$VER_MODEL_URI" \
         --sha256 "$VER_MODEL_SHA256" --name "$VER_MODEL_NAME" --host "$HOST" --port "$PORT" \
-        --cache-dir "$CACHE_DIR/models" "${server_options[@]}"
+        --cache-dir "$CACHE_DIR/models" --drain-timeout "$DRAIN_TIMEOUT" "${server_options[@]}"
 fi
 mapfile -t agent_options < <(
     optional --queue-url "${CFG_QUEUE_URL:-}"
@@ -324,11 +329,10 @@ mapfile -t agent_options < <(
     optional --ready-url "${CFG_READY_URL:-}"
     optional --metrics-url "${CFG_METRICS_URL:-}"
     optional --drain-url "${CFG_DRAIN_URL:-}"
-    optional --drain-timeout "${CFG_DRAIN_TIMEOUT_SECONDS:-}"
 )
 write_script run-agent "$VENV/bin/warmfleet-inference" agent --group "$CFG_GROUP_NAME" \
     --server "http://127.0.0.1:$PORT" --instance-id "$INSTANCE_ID" --model-version "$VERSION" \
-    --imds-url "$IMDS_URL" "${agent_options[@]}"
+    --imds-url "$IMDS_URL" --drain-timeout "$DRAIN_TIMEOUT" "${agent_options[@]}"
 log "wrote $PREFIX/bin/run-server and $PREFIX/bin/run-agent"
 
 if [[ -n ${CFG_CONTAINER_IMAGE:-} ]]; then
@@ -349,12 +353,13 @@ if ((SYSTEMD)); then
     for unit in "${UNITS[@]}"; do
         sed "s|@PREFIX@|$PREFIX|g" "$unit" >"$UNIT_DIR/${unit##*/}"
     done
-    if [[ -n ${CFG_DRAIN_TIMEOUT_SECONDS:-} ]]; then
-        # systemd must wait for the agent's whole drain before it kills it: the drain timeout plus a margin.
-        mkdir -p "$UNIT_DIR/warmfleet-agent.service.d"
-        printf '[Service]\nTimeoutStopSec=%d\n' "$((CFG_DRAIN_TIMEOUT_SECONDS + 30))" \
-            >"$UNIT_DIR/warmfleet-agent.service.d/drain-timeout.conf"
-    fi
+    # systemd must wait for a whole drain before it kills either process: the drain timeout plus a margin
+    # (DRAIN_STOP_MARGIN_SECONDS in warmfleet_inference/process.py) for the exit after it.
+    for name in server agent; do
+        mkdir -p "$UNIT_DIR/warmfleet-$name.service.d"
+        printf '[Service]\nTimeoutStopSec=%d\n' "$((DRAIN_TIMEOUT + 30))" \
+            >"$UNIT_DIR/warmfleet-$name.service.d/drain-timeout.conf"
+    done
     run systemctl daemon-reload
     run systemctl enable warmfleet-server.service warmfleet-agent.service
     run systemctl restart warmfleet-server.service warmfleet-agent.service

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from warmfleet_inference import __version__
 from warmfleet_inference.agent.cli import add_agent_parser
+from warmfleet_inference.process import DEFAULT_DRAIN_TIMEOUT_SECONDS
 from warmfleet_inference.publish import add_publish_parser
 from warmfleet_inference.worker.cli import add_submit_parser
 
@@ -56,7 +57,12 @@ def _add_serve(subparsers: Subparsers) -> None:
     parser.add_argument("--cache-dir", type=Path, help="default ~/.cache/warmfleet/artifacts")
     parser.add_argument("--sha256", help="expected hex digest; default: read URI.sha256")
     parser.add_argument("--max-body-bytes", type=int, default=16 * 1024 * 1024, help="larger bodies get 413")
-    parser.add_argument("--drain-timeout", type=float, default=300.0, help="seconds; exit 1 when exceeded")
+    parser.add_argument(
+        "--drain-timeout",
+        type=float,
+        default=DEFAULT_DRAIN_TIMEOUT_SECONDS,
+        help="seconds; exit 3 when exceeded (systemd does not restart a drained server)",
+    )
     parser.set_defaults(run=_run_serve)
 
 

@@ -11,6 +11,7 @@ import os
 from typing import TYPE_CHECKING
 
 from warmfleet_inference.agent.prometheus import INFLIGHT_METRIC, LATENCY_METRIC
+from warmfleet_inference.process import DEFAULT_DRAIN_TIMEOUT_SECONDS
 
 if TYPE_CHECKING:
     Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]
@@ -42,7 +43,12 @@ def add_agent_parser(subparsers: Subparsers) -> None:
     parser.add_argument("--model-version", default=os.environ.get("WARMFLEET_MODEL_VERSION", "unknown"))
     parser.add_argument("--interval", type=_positive, default=10.0, help="seconds between metric publishes")
     parser.add_argument("--warmup-timeout", type=_positive, default=900.0, help="seconds to become ready")
-    parser.add_argument("--drain-timeout", type=_positive, default=300.0, help="seconds a drain may take")
+    parser.add_argument(
+        "--drain-timeout",
+        type=_positive,
+        default=DEFAULT_DRAIN_TIMEOUT_SECONDS,
+        help="seconds a drain may take (the stack's DrainTimeoutSeconds)",
+    )
     parser.add_argument("--lifecycle-poll", type=_positive, default=5.0, help="seconds between IMDS reads")
     parser.add_argument("--ready-poll", type=_positive, default=1.0, help="seconds between /ready polls")
     parser.add_argument("--event-bus", default="default")

@@ -3,8 +3,8 @@
 The composition root of the instance side's agent: boto3 clients (endpoints and region from the usual
 environment, so `AWS_ENDPOINT_URL` points it at a local moto server), the IMDSv2 client, the server client,
 the NVML sampler, the background publisher and, with `--queue-url`, the queue worker. SIGTERM and SIGINT
-start the drain; the command exits 0 once `Instance Drained` is sent, 1 if it could not be sent, 2 when the
-options cannot work together.
+start the drain; the command exits 0 once `Instance Drained` is sent, 3 (`ExitCode.DRAIN_CUT_SHORT`) if it
+could not be sent, 2 when the options cannot work together: systemd restarts none of them, only a crash.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from warmfleet_inference.agent.loop import Agent, AgentSettings
 from warmfleet_inference.agent.prometheus import MetricNames
 from warmfleet_inference.agent.publisher import BackgroundPublisher
 from warmfleet_inference.agent.server_client import ServerClient
+from warmfleet_inference.process import ExitCode
 from warmfleet_inference.worker.results import ResultStore
 from warmfleet_inference.worker.settings import WorkerSettings
 from warmfleet_inference.worker.worker import QueueWorker
@@ -117,11 +118,11 @@ def run(args: argparse.Namespace) -> int:
         agent, publisher = build_agent(args)
     except ValueError as error:
         print(f"warmfleet-inference agent: {error}", file=sys.stderr)
-        return 2
+        return ExitCode.USAGE
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda _signum, _frame: agent.request_termination(DrainTrigger.SIGTERM))
     logger.info("agent started for %s in %s", agent.settings.identity.instance_id, args.group)
     outcome = agent.run()
     sent = publisher.close(timeout=30.0)
     logger.info("agent done: drained in %.1fs%s", outcome.drain_seconds, "" if sent else " (events unsent)")
-    return 0 if sent else 1
+    return ExitCode.OK if sent else ExitCode.DRAIN_CUT_SHORT

@@ -41,6 +41,7 @@ from warmfleet_inference.agent.prometheus import (
 )
 from warmfleet_inference.agent.server_client import ServerClient, ServerState
 from warmfleet_inference.agent.warmup import judge_warmup
+from warmfleet_inference.process import DEFAULT_DRAIN_TIMEOUT_SECONDS
 
 if TYPE_CHECKING:  # the worker imports the agent's server client: a runtime import would be circular
     from warmfleet_inference.worker.worker import QueueWorker
@@ -69,7 +70,7 @@ class AgentSettings:
     warmup_timeout: float = 900.0
     lifecycle_poll: float = 5.0
     drain_poll: float = 0.5
-    drain_timeout: float = 300.0
+    drain_timeout: float = DEFAULT_DRAIN_TIMEOUT_SECONDS
     event_bus: str = "default"
     metric_names: MetricNames = field(default_factory=MetricNames)
 

@@ -4,8 +4,9 @@
 prepared on a daemon thread so that `/health` answers (and `/ready` says `loading` or `warming`) from the
 first second; a failure leaves the process running with `/ready` at 503 `failed` and the reason, which is how
 the agent learns that warm-up failed. A drain (SIGTERM or `POST /drain`) turns `/ready` to `draining`, lets
-every request already accepted finish, and then asks the HTTP server to exit: code 0, or 1 when
-`drain_timeout_s` passed with requests still in flight.
+every request already accepted finish, and then asks the HTTP server to exit: code 0, or
+`ExitCode.DRAIN_CUT_SHORT` (3) when `drain_timeout_s` passed with requests still in flight; systemd restarts
+neither.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from warmfleet_inference.artifact import artifact_stem, default_cache_dir, fetch_artifact
+from warmfleet_inference.process import DEFAULT_DRAIN_TIMEOUT_SECONDS, ExitCode
 from warmfleet_inference.server.batching import MicroBatcher
 from warmfleet_inference.server.metrics import ServerMetrics
 from warmfleet_inference.server.model import LoadedModel, warm_up
@@ -43,7 +45,7 @@ class ServerConfig:
     cache_dir: Path = field(default_factory=default_cache_dir)
     sha256: str | None = None
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
-    drain_timeout_s: float = 300.0
+    drain_timeout_s: float = DEFAULT_DRAIN_TIMEOUT_SECONDS
     retry_after_s: int = 1
 
     def __post_init__(self) -> None:
@@ -79,7 +81,7 @@ class ServerRuntime:
         self.metrics = ServerMetrics(lambda: self.readiness.snapshot().is_ready)
         self.model: LoadedModel | None = None
         self.batcher: MicroBatcher | None = None
-        self.exit_code = 0
+        self.exit_code: int = ExitCode.OK
         self.request_exit: Callable[[bool], None] = lambda _force: None
         self._started_at = started_at
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -173,7 +175,7 @@ class ServerRuntime:
         try:
             await asyncio.wait_for(self._wait_idle(), self.config.drain_timeout_s)
         except TimeoutError:
-            self.exit_code = 1
+            self.exit_code = ExitCode.DRAIN_CUT_SHORT
             LOGGER.error(
                 "drain timed out after %.0f s with %d request(s) in flight",
                 self.config.drain_timeout_s,
@@ -182,7 +184,7 @@ class ServerRuntime:
         else:
             LOGGER.info("drained in %.2f s; exiting", time.monotonic() - started)
         # Forced after a timeout: the requests still held would otherwise keep uvicorn waiting for them.
-        self.request_exit(self.exit_code != 0)
+        self.request_exit(self.exit_code != ExitCode.OK)
 
     async def _wait_idle(self) -> None:
         while self.metrics.inflight > 0:

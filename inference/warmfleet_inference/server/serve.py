@@ -41,7 +41,7 @@ class DrainingServer(uvicorn.Server):
 
 
 def serve(config: ServerConfig, started_at: float) -> int:
-    """Serve until drained; return the process exit code (0, or 1 when the drain timed out)."""
+    """Serve until drained; return the exit code (`ExitCode.OK`, or `DRAIN_CUT_SHORT` on a timeout)."""
     runtime = ServerRuntime(config, started_at)
     uvicorn_config = uvicorn.Config(
         create_app(runtime),

@@ -126,6 +126,7 @@ def test_the_server_runs_the_published_model_with_the_version_settings(
         "--host": "127.0.0.1",
         "--port": str(instance.port),
         "--cache-dir": str(instance.root / "var/cache/warmfleet/models"),
+        "--drain-timeout": "300",  # no stack drain timeout: the default, passed to server and agent alike
         "--max-batch-size": "8",
         "--warmup-iterations": "2",
         "--warmup-batch-sizes": "1,4",
@@ -139,6 +140,7 @@ def test_the_agent_watches_that_server_for_this_group_and_version(instance: Inst
     assert options["--group"] == instance.group
     assert options["--server"] == f"http://127.0.0.1:{instance.port}"
     assert (options["--instance-id"], options["--model-version"]) == (INSTANCE_ID, VERSION)
+    assert options["--drain-timeout"] == "300"  # the server's own
     # Both default result targets, as the stack provisions them (the agent's bucket comes first)
     assert options["--queue-url"].endswith(f"/{instance.group}-jobs")
     assert options["--reply-queue-url"].endswith(f"/{instance.group}-replies")

@@ -9,6 +9,7 @@ import shlex
 from pathlib import Path
 
 import pytest
+from warmfleet_inference.process import DEFAULT_DRAIN_TIMEOUT_SECONDS, DRAIN_STOP_MARGIN_SECONDS
 from warmfleet_inference.publish import PublishResult
 
 from tests.functional.bootstrap.conftest import (
@@ -79,12 +80,10 @@ def test_systemd_units_run_the_container_image_with_the_agent_beside_it(
     agent_unit = (root / "etc/systemd/system/warmfleet-agent.service").read_text()
     assert f"ExecStart={root}/opt/warmfleet/bin/run-server\n" in server_unit
     assert "Restart=on-failure\n" in server_unit and "StartLimitBurst=3\n" in server_unit
-    assert (
-        f"ExecStart={root}/opt/warmfleet/bin/run-agent\n" in agent_unit and "Restart=always\n" in agent_unit
-    )
+    assert f"ExecStart={root}/opt/warmfleet/bin/run-agent\n" in agent_unit
     assert "@PREFIX@" not in server_unit + agent_unit
-    drop_in = root / "etc/systemd/system/warmfleet-agent.service.d/drain-timeout.conf"
-    assert drop_in.read_text() == "[Service]\nTimeoutStopSec=630\n"  # the stack's drain timeout + 30 s
+    # AND systemd waits for the stack's drain (+ the margin) before it kills either process
+    assert _stop_timeouts(root) == {"server": 630, "agent": 630}
     # AND the server is the image on the GPUs, given the model to serve; nothing was started directly
     server = _exec_words(root, "server")
     assert server[:7] == [
@@ -97,6 +96,7 @@ def test_systemd_units_run_the_container_image_with_the_agent_beside_it(
         "all",
     ]
     assert server[-1] == ECR_IMAGE
+    assert server[server.index("--stop-timeout") + 1] == "600"  # a `docker stop` allows the drain too
     assert "8080:8000" in server and f"WARMFLEET_MODEL_URI={published.model_uri}" in server
     assert f"WARMFLEET_MODEL_SHA256={published.model_sha256}" in server
     agent = dict(zip(_exec_words(root, "agent")[2::2], _exec_words(root, "agent")[3::2], strict=True))
@@ -105,6 +105,38 @@ def test_systemd_units_run_the_container_image_with_the_agent_beside_it(
     assert agent["--queue-url"].endswith("/jobs") and agent["--server"] == "http://127.0.0.1:8080"
     assert agent["--drain-timeout"] == "600"
     assert not list((root / "run/warmfleet").glob("*.pid"))
+
+
+def _stop_timeouts(root: Path) -> dict[str, int]:
+    """TimeoutStopSec of each unit's drop-in, which overrides the unit's own."""
+    found = {}
+    for name in ("server", "agent"):
+        drop_in = root / f"etc/systemd/system/warmfleet-{name}.service.d/drain-timeout.conf"
+        header, setting = drop_in.read_text().splitlines()
+        assert header == "[Service]" and setting.startswith("TimeoutStopSec=")
+        found[name] = int(setting.removeprefix("TimeoutStopSec="))
+    return found
+
+
+def test_without_a_stack_drain_timeout_server_agent_and_systemd_share_the_default(
+    aws_cli: Path, stack: Stack, published: PublishResult, scratch: Path
+) -> None:
+    # GIVEN a stack running the bundled server, with no drain-timeout-seconds parameter
+    other = _stack_for(stack, group_name="default-drain-fleet", model_version=VERSION)
+    fakes, root = scratch / "bin", scratch / "root"
+    recording_command(fakes, "systemctl")
+    # WHEN the bootstrap runs in its systemd mode
+    result = run_bootstrap(
+        other, root, "--reuse-venv", str(VENV), "--instance-id", INSTANCE_ID, path_first=[aws_cli, fakes]
+    )
+    assert result.returncode == 0, result.stderr
+    # THEN server and agent drain for the processes' own default, and systemd waits that long plus the margin
+    default = int(DEFAULT_DRAIN_TIMEOUT_SECONDS)
+    for name in ("server", "agent"):
+        words = _exec_words(root, name)
+        assert words[words.index("--drain-timeout") + 1] == str(default), name
+    expected = default + DRAIN_STOP_MARGIN_SECONDS
+    assert _stop_timeouts(root) == {"server": expected, "agent": expected}
 
 
 def test_a_dry_run_shows_the_install_into_its_own_venv_from_a_wheelhouse(
@@ -200,6 +232,12 @@ def _republish_with_tampered_requirements(stack: Stack, published: PublishResult
             True,
             id="file-changed-after-publishing",
         ),
+        pytest.param(
+            "zero-drain",
+            "SSM parameter /warmfleet/{stack}/drain-timeout-seconds is not a positive whole number",
+            False,
+            id="drain-timeout-zero",
+        ),
         pytest.param("no-venv", "--reuse-venv {root}/missing does not exist", True, id="reused-venv-missing"),
         pytest.param(
             "empty-wheelhouse",
@@ -230,6 +268,8 @@ def test_a_failure_exits_1_naming_it_and_is_reported_once_the_wheel_is_in_hand(
         )
     if case == "tampered":
         _republish_with_tampered_requirements(other, published, version)
+    if case == "zero-drain":
+        other.put_parameters(drain_timeout_seconds="0")
     events = other.catch_instance_events(group)
     root = scratch / "root"
     # WHEN the bootstrap runs

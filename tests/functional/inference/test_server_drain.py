@@ -1,5 +1,5 @@
 """Drain with requests in flight: ready turns 503 draining, new requests get 503 with Retry-After, every
-accepted request is answered 200, then the process exits 0 (or 1 when the drain timeout passes first)."""
+accepted request is answered 200, then the process exits 0 (or 3 when the drain timeout passes first)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import httpx
 import numpy as np
 import onnxruntime as ort
 import pytest
+from warmfleet_inference.process import ExitCode
 
 from tests.functional.inference.conftest import ServerProcess, infer_body, sample_rows, start_server
 
@@ -82,7 +83,7 @@ def test_a_drain_answers_every_accepted_request_and_exits_0(
     assert "drained in" in server.log.read_text()
 
 
-def test_a_drain_that_outlasts_its_timeout_exits_1(reference_model: Path, logs: Path) -> None:
+def test_a_drain_that_outlasts_its_timeout_exits_3_not_restarted(reference_model: Path, logs: Path) -> None:
     # GIVEN a server whose drain timeout is shorter than its requests' wait
     server = start_server(
         str(reference_model),
@@ -102,8 +103,8 @@ def test_a_drain_that_outlasts_its_timeout_exits_1(reference_model: Path, logs: 
         stuck = _send_and_wait_in_flight(server, client, pool, [sample_rows(1), sample_rows(1, seed=1)])
         # WHEN drained
         server.client.post("/drain")
-        # THEN it gives up after the timeout and exits 1, saying so
-        assert server.process.wait(timeout=15) == 1
+        # THEN it gives up after the timeout and exits DRAIN_CUT_SHORT (not a crash's 1), saying so
+        assert server.process.wait(timeout=15) == ExitCode.DRAIN_CUT_SHORT
         for future in stuck:
             future.exception(timeout=30)
     assert "drain timed out after 0 s with 2 request(s) in flight" in server.log.read_text()
