@@ -16,6 +16,7 @@ from typing import Any
 import boto3
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from botocore.config import Config
 from warmfleet.aws import AutoScalingLifecycleHooks, DynamoActionStore, Ec2InstanceAddresses
 from warmfleet.config import LifecycleConfig
 from warmfleet.handlers import lifecycle
@@ -24,6 +25,8 @@ from warmfleet.lifecycle import LifecycleGate, build_gate
 logger = Logger()
 # service="" leaves out Powertools' default `service` dimension: the contract is {AutoScalingGroupName} only.
 metrics = Metrics(namespace="warmfleet", service="")
+# Throttling and transient errors are retried with client-side rate limiting, as the scaler's clients do.
+RETRIES = Config(retries={"mode": "adaptive", "max_attempts": 5})
 # Most events (a duplicate, a heartbeat-free sweep) publish no metric; that is expected, not worth a warning.
 warnings.filterwarnings("ignore", message="No application metrics to publish")
 
@@ -32,10 +35,10 @@ warnings.filterwarnings("ignore", message="No application metrics to publish")
 def gate() -> LifecycleGate:
     config = LifecycleConfig.from_env(os.environ)
     metrics.set_default_dimensions(AutoScalingGroupName=config.group_name)
-    dynamodb = boto3.client("dynamodb")
+    dynamodb = boto3.client("dynamodb", config=RETRIES)
     store = DynamoActionStore(dynamodb, config.state_table, config.group_name, config.warmup_budget_seconds)
-    hooks = AutoScalingLifecycleHooks(boto3.client("autoscaling"))
-    addresses = Ec2InstanceAddresses(boto3.client("ec2"))
+    hooks = AutoScalingLifecycleHooks(boto3.client("autoscaling", config=RETRIES))
+    addresses = Ec2InstanceAddresses(boto3.client("ec2", config=RETRIES))
     return build_gate(config, store=store, hooks=hooks, addresses=addresses, metrics=metrics)
 
 

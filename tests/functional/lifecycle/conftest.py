@@ -15,9 +15,11 @@ from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs
 
 import boto3
 import pytest
+from botocore.config import Config
 from warmfleet.aws import DynamoActionStore
 from warmfleet.config import LifecycleConfig
 from warmfleet.handlers import lifecycle
@@ -214,6 +216,71 @@ def scripted() -> Iterator[Callable[[dict[tuple[str, str], tuple[int, Any]]], Sc
 
     def start(routes: dict[tuple[str, str], tuple[int, Any]]) -> ScriptedServer:
         servers.append(ScriptedServer(routes).start())
+        return servers[-1]
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+@dataclass
+class AwsErrorServer:
+    """A loopback endpoint that answers every AWS Query-protocol call (Auto Scaling's) with one error, as
+    AWS does: HTTP `status` and an `ErrorResponse` document; `actions` lists the calls it received."""
+
+    code: str
+    status: int
+    actions: list[str] = field(default_factory=list)
+    _server: ThreadingHTTPServer | None = None
+
+    @property
+    def url(self) -> str:
+        assert self._server is not None
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    def start(self) -> AwsErrorServer:
+        endpoint = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                form = parse_qs(self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode())
+                endpoint.actions.append(form.get("Action", ["?"])[0])
+                body = (
+                    "<ErrorResponse><Error><Type>Sender</Type>"
+                    f"<Code>{endpoint.code}</Code><Message>{endpoint.code} from the test endpoint</Message>"
+                    "</Error><RequestId>0f0e0d0c-0000-4000-8000-000000000000</RequestId></ErrorResponse>"
+                ).encode()
+                self.send_response(endpoint.status)
+                self.send_header("Content-Type", "text/xml")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: Any) -> None:
+                return None
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+
+    def autoscaling(self) -> Any:
+        """An `autoscaling` client on this endpoint with botocore's adaptive retries (as the functions use),
+        two attempts at most so that a throttled call gives up quickly."""
+        retries = Config(retries={"mode": "adaptive", "total_max_attempts": 2})
+        return boto3.client("autoscaling", endpoint_url=self.url, region_name="us-east-1", config=retries)
+
+
+@pytest.fixture
+def aws_error_server() -> Iterator[Callable[[str, int], AwsErrorServer]]:
+    servers: list[AwsErrorServer] = []
+
+    def start(code: str, status: int) -> AwsErrorServer:
+        servers.append(AwsErrorServer(code, status).start())
         return servers[-1]
 
     yield start

@@ -5,12 +5,23 @@ budget and then abandons it itself."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 
-from warmfleet.lifecycle import ActionKind, ActionPhase, HookResult
+import pytest
+from warmfleet.aws import AutoScalingLifecycleHooks, HookAction, HookCallStatus
+from warmfleet.lifecycle import ActionKind, ActionPhase, HookResult, InMemoryLifecycleHooks
 
 from tests.functional.inference.conftest import ServerProcess
-from tests.functional.lifecycle.conftest import INSTANCE, ScriptedServer, World, server_port
+from tests.functional.lifecycle.conftest import (
+    GROUP,
+    INSTANCE,
+    AwsErrorServer,
+    ScriptedServer,
+    World,
+    server_port,
+)
 
 LOADING = {("GET", "/ready"): (503, {"state": "loading", "reason": "downloading the model"})}
 
@@ -122,3 +133,65 @@ def test_sweep_bounds_its_verifications_and_defers_the_rest(
     assert [a["reason"] for a in actions] == ["not-ready-yet", "not-ready-yet", "heartbeat"]
     assert len([r for r in server.requests if r[1] == "/ready"]) == 2
     assert len(calls(world, "heartbeat")) == 3
+
+
+@dataclass
+class GroupFromAws:
+    """The hook fake for actions, with the group's states read through the real boto3 adapter."""
+
+    fake: InMemoryLifecycleHooks
+    aws: AutoScalingLifecycleHooks
+
+    def complete(self, action: HookAction, result: str) -> HookCallStatus:
+        return self.fake.complete(action, result)
+
+    def heartbeat(self, action: HookAction) -> HookCallStatus:
+        return self.fake.heartbeat(action)
+
+    def group_states(self, group_name: str) -> dict[str, str]:
+        return self.aws.group_states(group_name)
+
+    def instance_state(self, instance_id: str) -> str | None:
+        return self.fake.instance_state(instance_id)
+
+
+@pytest.mark.parametrize(
+    ("code", "status", "attempts"),
+    [
+        pytest.param("Throttling", 400, 2, id="throttled-after-adaptive-retries"),
+        pytest.param("AccessDenied", 403, 1, id="access-denied-not-retried"),
+    ],
+)
+def test_sweep_acts_on_nothing_when_the_group_cannot_be_described(
+    make_world: Callable[..., World],
+    aws_error_server: Callable[[str, int], AwsErrorServer],
+    caplog: pytest.LogCaptureFixture,
+    code: str,
+    status: int,
+    attempts: int,
+) -> None:
+    # GIVEN an open launch action whose instance has left the group (a working sweep would close it), and
+    # an Auto Scaling endpoint that answers DescribeAutoScalingGroups with `code`
+    world = make_world()
+    world.launch()
+    world.handle("lifecycle/launch.json")
+    world.hooks.remove(INSTANCE)
+    endpoint = aws_error_server(code, status)
+    world.gate.runner.hooks = GroupFromAws(world.hooks, AutoScalingLifecycleHooks(endpoint.autoscaling()))
+    caplog.clear()
+    # WHEN the sweep runs
+    swept = world.handle("lifecycle/sweep.json")
+    # THEN it reports the failure without raising, and completed, heartbeated or recorded nothing
+    assert (swept["status"], swept["reason"], swept["actions"]) == ("error", "group-not-described", [])
+    assert endpoint.actions == ["DescribeAutoScalingGroups"] * attempts
+    assert calls(world, "complete") == [] and calls(world, "heartbeat") == []
+    record = world.store.get(INSTANCE, ActionKind.LAUNCH)
+    assert record is not None and record.phase is ActionPhase.WAITING and record.version == 0
+    # AND it logged one error line that says why, for which group
+    (error,) = [entry for entry in caplog.records if entry.levelno >= logging.ERROR]
+    assert code in error.getMessage() and "nothing acted" in error.getMessage()
+    assert (error.group, error.errorCode, error.retryAttempts) == (GROUP, code, attempts - 1)  # type: ignore[attr-defined]
+    # AND once the group can be described again, the next sweep does what was left
+    world.gate.runner.hooks = world.hooks
+    (action,) = world.handle("lifecycle/sweep.json")["actions"]
+    assert action["reason"] == "instance-gone"

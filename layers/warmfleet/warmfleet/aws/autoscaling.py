@@ -29,6 +29,49 @@ logger = Logger(child=True)
 _REMOVABLE = LAUNCHING_STATES | {LifecycleState.IN_SERVICE}
 
 
+@dataclass(frozen=True)
+class ApiFailure:
+    """Why an AWS call failed, for one log line: the error code (`Throttling`, `AccessDenied`, ...), the
+    HTTP status, how many retries botocore made before giving up, and AWS's message.
+
+    A `ClientError` carries the service's answer; any other botocore error (a timeout, no connection) has no
+    code, only its message.
+    """
+
+    operation: str
+    code: str
+    message: str
+    http_status: int | None = None
+    retry_attempts: int | None = None
+
+    @classmethod
+    def of(cls, operation: str, error: Exception) -> ApiFailure:
+        response = getattr(error, "response", None)
+        if not isinstance(response, Mapping):
+            return cls(operation, type(error).__name__, str(error))
+        details, metadata = response.get("Error", {}), response.get("ResponseMetadata", {})
+        return cls(
+            operation,
+            str(details.get("Code") or type(error).__name__),
+            str(details.get("Message") or error),
+            metadata.get("HTTPStatusCode"),
+            metadata.get("RetryAttempts"),
+        )
+
+    def as_log(self) -> dict[str, object]:
+        return {
+            "operation": self.operation,
+            "errorCode": self.code,
+            "errorMessage": self.message,
+            "httpStatus": self.http_status,
+            "retryAttempts": self.retry_attempts,
+        }
+
+    def __str__(self) -> str:
+        retries = f", after {self.retry_attempts} retries" if self.retry_attempts else ""
+        return f"{self.operation} failed ({self.code}{retries}): {self.message}"
+
+
 def removal_order(instance: Instance, in_flight: Mapping[str, float | None]) -> tuple[int, float, str]:
     """Sort key: unhealthy (0), launching (1), in service (2); then in-flight work, unknown as infinite."""
     if not instance.healthy:

@@ -10,8 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
+from warmfleet.aws.autoscaling import ApiFailure
 from warmfleet.lifecycle.actions import ActionRunner, logger, outcome
 from warmfleet.lifecycle.records import ActionKind, ActionPhase, ActionRecord, AgentReport, HookResult, Reason
 from warmfleet.lifecycle.transitions import (
@@ -144,9 +145,26 @@ class LifecycleGate:
     def sweep(self) -> dict[str, Any]:
         """Heartbeat, verify again, abandon or let go every open action; adopt waiting instances."""
         run = self.runner
+        group = run.settings.group_name
+        try:
+            states = run.hooks.group_states(group)
+        except (ClientError, BotoCoreError) as error:
+            # Every step depends on where AWS holds each instance: without it nothing is decided, so nothing
+            # is completed (an instance not listed would read as gone). No retry here (botocore has retried):
+            # the next sweep, a minute later, tries again, and the heartbeat margin covers two missed sweeps.
+            failure = ApiFailure.of("DescribeAutoScalingGroups", error)
+            message = f"sweep skipped, nothing acted: {failure}"
+            logger.error(
+                message, extra={"group": group, "reason": str(Reason.GROUP_NOT_DESCRIBED)} | failure.as_log()
+            )
+            return {
+                "status": "error",
+                "reason": str(Reason.GROUP_NOT_DESCRIBED),
+                "message": message,
+                "actions": [],
+            }
         now = run.clock()
         records = run.store.list()
-        states = run.hooks.group_states(run.settings.group_name)
         self._verify_slots = run.settings.max_sweep_verifications
         results: list[dict[str, Any]] = []
         for record in records:

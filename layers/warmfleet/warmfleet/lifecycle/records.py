@@ -74,6 +74,7 @@ class Reason(StrEnum):
     TOKEN_EXPIRED = "token-expired"
     NOT_WAITING = "not-waiting"
     CONCURRENT_UPDATE = "concurrent-update"
+    GROUP_NOT_DESCRIBED = "group-not-described"
 
 
 @dataclass(frozen=True)
