@@ -26,6 +26,8 @@ def test_layer_holds_the_package_and_arm64_dependencies(sam_build_dir: Path) -> 
     assert (python / "warmfleet" / "__init__.py").is_file()
     assert (python / "aws_lambda_powertools").is_dir()
     assert (python / "pydantic").is_dir()
+    # AND the IANA time-zone data the busy-hours windows' zoneinfo falls back to (the runtime may have none)
+    assert (python / "tzdata" / "zoneinfo" / "Europe" / "Berlin").is_file()
     # AND pydantic-core's extension is the one built for the Lambda's CPU and runtime
     extensions = sorted(path.name for path in (python / "pydantic_core").glob("_pydantic_core*.so"))
     assert extensions == ["_pydantic_core.cpython-313-aarch64-linux-gnu.so"]
