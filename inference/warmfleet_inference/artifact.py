@@ -7,8 +7,10 @@ matches. Downloads land in `cache_dir/<sha256>/<file name>` through a temporary 
 an instance leaving a warm pool finds the verified file already on disk and skips the download, and a
 half-written file is never taken for a good one.
 
-Failures raise built-in exceptions with a message that says what is wrong: `FileNotFoundError` (no artifact,
-no checksum) and `ValueError` (malformed URI or checksum, checksum mismatch).
+Failures raise the instance side's own exceptions (`warmfleet_inference.exceptions`) with a message that says
+what is wrong: `ArtifactNotFoundError` (no artifact, no checksum), `ChecksumMismatchError` and
+`InvalidArtifactReferenceError` (malformed URI or checksum); they are also `FileNotFoundError` and
+`ValueError`, as these were before.
 """
 
 from __future__ import annotations
@@ -21,6 +23,12 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, BinaryIO
+
+from warmfleet_inference.exceptions import (
+    ArtifactNotFoundError,
+    ChecksumMismatchError,
+    InvalidArtifactReferenceError,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -56,7 +64,9 @@ def parse_checksum(text: str, source: str) -> str:
     """Read a sha256 digest from `text`: a bare hex digest or a `sha256sum` line (`HEX  NAME`)."""
     token = text.strip().split(maxsplit=1)[0].lower() if text.strip() else ""
     if not _HEX_DIGEST.match(token):
-        raise ValueError(f"{source} does not hold a sha256 digest (64 hex characters): {text[:80]!r}")
+        raise InvalidArtifactReferenceError(
+            f"{source} does not hold a sha256 digest (64 hex characters): {text[:80]!r}"
+        )
     return token
 
 
@@ -73,7 +83,7 @@ def split_s3_uri(uri: str) -> tuple[str, str]:
     """`s3://bucket/key` -> (bucket, key)."""
     bucket, _, key = uri.removeprefix("s3://").partition("/")
     if not uri.startswith("s3://") or not bucket or not key or key.endswith("/"):
-        raise ValueError(f"not an S3 object URI (s3://bucket/key): {uri!r}")
+        raise InvalidArtifactReferenceError(f"not an S3 object URI (s3://bucket/key): {uri!r}")
     return bucket, key
 
 
@@ -122,11 +132,11 @@ def fetch_artifact(
 def _verify_local(uri: str, expected: str | None) -> Artifact:
     path = Path(uri.removeprefix("file://")).expanduser()
     if not path.is_file():
-        raise FileNotFoundError(f"model artifact {uri} does not exist or is not a file")
+        raise ArtifactNotFoundError(f"model artifact {uri} does not exist or is not a file")
     if expected is None:
         sibling = Path(f"{path}{CHECKSUM_SUFFIX}")
         if not sibling.is_file():
-            raise FileNotFoundError(
+            raise ArtifactNotFoundError(
                 f"no checksum for {uri}: pass --sha256 or write {sibling} (make-model and publish do)"
             )
         expected = parse_checksum(sibling.read_text(encoding="utf-8"), str(sibling))
@@ -136,7 +146,7 @@ def _verify_local(uri: str, expected: str | None) -> Artifact:
 
 def _require_match(uri: str, expected: str, actual: str) -> None:
     if actual != expected:
-        raise ValueError(f"checksum mismatch for {uri}: expected sha256 {expected}, got {actual}")
+        raise ChecksumMismatchError(f"checksum mismatch for {uri}: expected sha256 {expected}, got {actual}")
 
 
 def _default_s3_client() -> S3Client:
@@ -150,7 +160,7 @@ def _read_s3_text(client: S3Client, bucket: str, key: str) -> str:
         body = client.get_object(Bucket=bucket, Key=key)["Body"].read()
     except client.exceptions.NoSuchKey as error:
         message = f"no checksum object s3://{bucket}/{key}: pass --sha256 or publish it"
-        raise FileNotFoundError(message) from error
+        raise ArtifactNotFoundError(message) from error
     return bytes(body).decode("utf-8", errors="replace")
 
 
@@ -158,7 +168,7 @@ def _download(client: S3Client, bucket: str, key: str, handle: BinaryIO) -> str:
     try:
         body = client.get_object(Bucket=bucket, Key=key)["Body"]
     except client.exceptions.NoSuchKey as error:
-        raise FileNotFoundError(f"model artifact s3://{bucket}/{key} does not exist") from error
+        raise ArtifactNotFoundError(f"model artifact s3://{bucket}/{key} does not exist") from error
     digest = hashlib.sha256()
     for chunk in body.iter_chunks(chunk_size=_CHUNK_BYTES):
         digest.update(chunk)

@@ -20,6 +20,8 @@ from typing import Any, Protocol
 import numpy as np
 import onnxruntime as ort
 
+from warmfleet_inference.exceptions import UnservableModelError
+
 LOGGER = logging.getLogger(__name__)
 PLATFORM = "onnxruntime_onnx"
 CUDA_PROVIDER = "CUDAExecutionProvider"
@@ -84,11 +86,13 @@ def select_providers(available: list[str]) -> list[str]:
 
 def _tensor_spec(node: Any) -> TensorSpec:
     if node.type not in ONNX_TYPES:
-        raise ValueError(f"tensor {node.name!r} has element type {node.type}, which warmfleet cannot serve")
+        raise UnservableModelError(
+            f"tensor {node.name!r} has element type {node.type}, which warmfleet cannot serve"
+        )
     datatype, dtype = ONNX_TYPES[node.type]
     shape = tuple(dim if isinstance(dim, int) and dim >= 0 else -1 for dim in node.shape)
     if not shape or shape[0] != -1:
-        raise ValueError(
+        raise UnservableModelError(
             f"tensor {node.name!r} has shape {list(shape)}; warmfleet batches along a dynamic first dimension"
         )
     return TensorSpec(name=node.name, datatype=datatype, dtype=dtype, shape=shape)

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from warmfleet_inference.artifact import artifact_stem, default_cache_dir, fetch_artifact
+from warmfleet_inference.exceptions import WarmfleetInferenceError
 from warmfleet_inference.process import DEFAULT_DRAIN_TIMEOUT_SECONDS, ExitCode
 from warmfleet_inference.server.batching import MicroBatcher
 from warmfleet_inference.server.metrics import ServerMetrics
@@ -126,7 +127,8 @@ class ServerRuntime:
                 return
         except Exception as error:  # whatever went wrong is the reason /ready reports
             reason = f"model {config.model_uri} could not be loaded: {error}"
-            LOGGER.error("%s", reason, exc_info=not isinstance(error, OSError | ValueError))
+            # A traceback only for what is not a refusal of ours nor an I/O error: that would be a bug.
+            LOGGER.error("%s", reason, exc_info=not isinstance(error, WarmfleetInferenceError | OSError))
             self.readiness.advance(ReadinessState.FAILED, reason)
             return
         assert self._loop is not None

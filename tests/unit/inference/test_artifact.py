@@ -13,6 +13,12 @@ from warmfleet_inference.artifact import (
     sha256_of_file,
     split_s3_uri,
 )
+from warmfleet_inference.exceptions import (
+    ArtifactNotFoundError,
+    ChecksumMismatchError,
+    InvalidArtifactReferenceError,
+    WarmfleetInferenceError,
+)
 
 PAYLOAD = b"not really onnx, but bytes are bytes"
 DIGEST = hashlib.sha256(PAYLOAD).hexdigest()
@@ -48,7 +54,7 @@ def test_checksums_are_read_in_both_usual_forms(text: str, expected: str) -> Non
 )
 def test_a_malformed_checksum_is_refused(text: str) -> None:
     # GIVEN / WHEN / THEN anything but 64 hex characters is refused, naming its source
-    with pytest.raises(ValueError, match=r"model\.sha256 does not hold a sha256 digest"):
+    with pytest.raises(InvalidArtifactReferenceError, match=r"model\.sha256 does not hold a sha256 digest"):
         parse_checksum(text, "model.sha256")
 
 
@@ -73,19 +79,20 @@ def test_a_checksum_mismatch_is_refused(artifact: Path) -> None:
     # GIVEN a sibling checksum that does not match the bytes
     Path(f"{artifact}.sha256").write_text("0" * 64)
     # WHEN fetched / THEN it is refused with both digests in the message
-    with pytest.raises(ValueError, match=f"checksum mismatch .* expected sha256 {'0' * 64}, got {DIGEST}"):
+    expected = f"checksum mismatch .* expected sha256 {'0' * 64}, got {DIGEST}"
+    with pytest.raises(ChecksumMismatchError, match=expected):
         fetch_artifact(str(artifact), artifact.parent)
 
 
 def test_an_artifact_without_a_checksum_is_refused(artifact: Path) -> None:
     # GIVEN no --sha256 and no sibling file / WHEN fetched / THEN it is refused, saying how to fix it
-    with pytest.raises(FileNotFoundError, match=r"no checksum for .*pass --sha256 or write"):
+    with pytest.raises(ArtifactNotFoundError, match=r"no checksum for .*pass --sha256 or write"):
         fetch_artifact(str(artifact), artifact.parent)
 
 
 def test_a_missing_artifact_is_refused(tmp_path: Path) -> None:
     # GIVEN / WHEN a path that does not exist / THEN it is refused
-    with pytest.raises(FileNotFoundError, match="does not exist"):
+    with pytest.raises(ArtifactNotFoundError, match="does not exist"):
         fetch_artifact(str(tmp_path / "absent.onnx"), tmp_path, sha256=DIGEST)
 
 
@@ -113,5 +120,22 @@ def test_the_default_model_name_is_the_file_stem(uri: str, stem: str) -> None:
     ],
 )
 def test_malformed_s3_uris_are_refused(uri: str) -> None:
-    with pytest.raises(ValueError, match="not an S3 object URI"):
+    with pytest.raises(InvalidArtifactReferenceError, match="not an S3 object URI"):
         split_s3_uri(uri)
+
+
+@pytest.mark.parametrize(
+    ("error", "builtin"),
+    [
+        pytest.param(ArtifactNotFoundError, FileNotFoundError, id="not-found"),
+        pytest.param(ChecksumMismatchError, ValueError, id="mismatch"),
+        pytest.param(InvalidArtifactReferenceError, ValueError, id="malformed"),
+    ],
+)
+def test_artifact_errors_are_the_instance_sides_and_still_the_builtins(
+    error: type[Exception], builtin: type[Exception]
+) -> None:
+    # GIVEN / WHEN one of the artifact errors / THEN a caller can catch it as the instance side's own, or as
+    # the built-in it replaced (callers written against FileNotFoundError/ValueError keep working)
+    assert issubclass(error, WarmfleetInferenceError) and issubclass(error, builtin)
+    assert str(error("the reason")) == "the reason"  # what /ready shows

@@ -35,9 +35,7 @@ def test_make_model_writes_the_model_and_its_checksum(
         ),
     ],
 )
-def test_bad_options_exit_2(
-    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_bad_options_exit_2(argv: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
     # GIVEN / WHEN the command runs / THEN it exits 2 and says why on stderr
     assert main(argv) == 2
     assert message in capsys.readouterr().err

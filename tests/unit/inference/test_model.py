@@ -9,6 +9,7 @@ import numpy as np
 import onnx
 import pytest
 from onnx import TensorProto, helper
+from warmfleet_inference.exceptions import UnservableModelError
 from warmfleet_inference.model_factory import ModelSpec, build_model, write_model
 from warmfleet_inference.server.model import LoadedModel, select_providers, warm_up
 
@@ -69,7 +70,8 @@ def test_a_model_without_a_dynamic_batch_dimension_is_refused(tmp_path: Path) ->
     )
     onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), tmp_path / "fixed.onnx")
     # WHEN loaded / THEN it is refused, saying why
-    with pytest.raises(ValueError, match="'x' has shape \\[4, 2\\]; warmfleet batches along a dynamic first"):
+    refusal = "'x' has shape \\[4, 2\\]; warmfleet batches along a dynamic first"
+    with pytest.raises(UnservableModelError, match=refusal):
         LoadedModel(tmp_path / "fixed.onnx", "fixed")
 
 
