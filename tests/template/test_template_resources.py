@@ -7,8 +7,9 @@ import json
 from typing import Any
 
 import pytest
+from warmfleet.config import LifecycleConfig
 
-from .template_support import Resolver, as_list, resources_of_type
+from .template_support import Resolver, as_list, function_environment, resources_of_type
 
 GROUP_NAME = {"Fn::Sub": "${AWS::StackName}-fleet"}
 
@@ -151,6 +152,29 @@ def test_target_group_checks_health_and_drains_for_the_drain_timeout(transformed
     attributes = {item["Key"]: item["Value"] for item in target_group["TargetGroupAttributes"]}
     assert attributes["deregistration_delay.timeout_seconds"] == {"Ref": "DrainTimeoutSeconds"}
     assert attributes["stickiness.enabled"] == {"Ref": "StickinessEnabled"}
+
+
+# AWS's bounds on the two settings DrainTimeoutSeconds feeds: a lifecycle hook's HeartbeatTimeout, 30-7200 s
+# (https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_PutLifecycleHook.html), and a target
+# group's deregistration_delay.timeout_seconds, 0-3600 s
+# (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-target-groups.html).
+HOOK_HEARTBEAT_RANGE = (30, 7200)
+DEREGISTRATION_DELAY_RANGE = (0, 3600)
+
+
+def test_drain_timeout_range_fits_the_hook_the_target_group_and_the_function(
+    transformed: dict[str, Any], sam_template: dict[str, Any]
+) -> None:
+    # GIVEN DrainTimeoutSeconds, the terminate hook's heartbeat and the target group's deregistration delay
+    spec = transformed["Parameters"]["DrainTimeoutSeconds"]
+    low, high = int(spec["MinValue"]), int(spec["MaxValue"])
+    # THEN every value the parameter accepts is one both AWS settings accept
+    assert HOOK_HEARTBEAT_RANGE[0] <= low and high <= HOOK_HEARTBEAT_RANGE[1]
+    assert DEREGISTRATION_DELAY_RANGE[0] <= low and high <= DEREGISTRATION_DELAY_RANGE[1]
+    # AND the lifecycle function's configuration loads at both ends of the range
+    for value in (low, high):
+        env = function_environment(sam_template, "LifecycleFunction", {"DrainTimeoutSeconds": str(value)})
+        assert LifecycleConfig.from_env(env).drain_timeout_seconds == value
 
 
 def test_https_listener_uses_a_tls13_policy_and_http_redirects(transformed: dict[str, Any]) -> None:
