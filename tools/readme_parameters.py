@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from samcli.yamlhelper import yaml_parse  # type: ignore[import-untyped]
+from samcli.yamlhelper import yaml_parse
 
 ROOT = Path(__file__).resolve().parents[1]
 BEGIN, END = "<!-- BEGIN:deploy -->", "<!-- END:deploy -->"

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from samcli.yamlhelper import yaml_parse  # type: ignore[import-untyped]
+from samcli.yamlhelper import yaml_parse
 
 TEMPLATE = Path(__file__).resolve().parents[1] / "template.yaml"
 MetricRead = tuple[str, str, tuple[str, ...]]
