@@ -15,7 +15,7 @@ from warmfleet.core.decision import Decision, Proposal, StepOutcome
 from warmfleet.core.history import History
 from warmfleet.core.inputs import DecisionInputs
 from warmfleet.core.policy import Policy
-from warmfleet.core.reasons import Reason, Step
+from warmfleet.core.reasons import Reason
 from warmfleet.core.rules.rate_limit import ScaleEvent
 from warmfleet.core.rules.stabilization import prune_recommendations
 from warmfleet.core.steps.behaviour import behaviour
@@ -35,12 +35,10 @@ def _epoch_seconds(now: datetime) -> float:
     return now.timestamp()
 
 
-def _final_reason(steps: tuple[StepOutcome, ...]) -> tuple[Reason, str]:
-    """The reason of the last step from combine on that changed the number, else combine's own."""
-    combined = next(s for s in steps if s.step is Step.COMBINE)
-    reason, messages = combined.reason, [combined.message]
-    previous = combined.value
-    for outcome in steps[steps.index(combined) + 1 :]:
+def _final_reason(combined: StepOutcome, later: tuple[StepOutcome, ...]) -> tuple[Reason, str]:
+    """The reason of the last step after combine that changed the number, else combine's own."""
+    reason, messages, previous = combined.reason, [combined.message], combined.value
+    for outcome in later:
         if outcome.value != previous:
             reason = outcome.reason
             messages.append(outcome.message)
@@ -118,7 +116,7 @@ def decide(inputs: DecisionInputs, policy: Policy, history: History | None, now:
     steps = (s1, s2, s3, s4, s5, s6, s7)
     recommended = s7.value
 
-    reason, message = _final_reason(steps)
+    reason, message = _final_reason(s3, (s4, s5, s6, s7))
     paused = inputs.paused
     desired = current if paused else recommended
     if paused:

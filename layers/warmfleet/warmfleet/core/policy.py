@@ -73,6 +73,11 @@ class SignalPolicy(_Frozen):
         """The tolerance band as the shared rule object."""
         return Tolerance(scale_down=self.tolerance_down, scale_up=self.tolerance_up)
 
+    @cached_property
+    def target_text(self) -> str:
+        """The target as the decision messages print it (``{target:g}``), formatted once per policy."""
+        return f"{self.target:g}"
+
 
 class RatePolicySpec(_Frozen):
     """At most ``value`` instances (``Pods``) or percent (``Percent``) per ``period_seconds``.

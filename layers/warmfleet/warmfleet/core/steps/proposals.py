@@ -21,6 +21,18 @@ from warmfleet.core.rules.activation import average_value_replicas, is_active
 from warmfleet.core.rules.fallback import next_failure_count
 from warmfleet.core.rules.replica_ratio import gap_filled_replicas, needs_gap_filling, plain_ratio_replicas
 
+# The members the per-signal path uses, bound once: on Python 3.11 ``Reason.SCALE_UP`` goes through
+# EnumType.__getattr__'s slow attribute path, about 4x a module global
+# (https://github.com/python/cpython/issues/93910; gone in 3.12).
+_TOTAL = SignalKind.TOTAL
+_VALID = SignalStatus.VALID
+_SCALE_UP, _SCALE_DOWN, _NO_CHANGE = Reason.SCALE_UP, Reason.SCALE_DOWN, Reason.NO_CHANGE
+_WITHIN_TOLERANCE, _WARMING_COUNTED, _INACTIVE = (
+    Reason.WITHIN_TOLERANCE,
+    Reason.WARMING_COUNTED,
+    Reason.INACTIVE,
+)
+
 
 def _invalid(
     signal: SignalPolicy,
@@ -36,10 +48,55 @@ def _invalid(
 
 def _direction(replicas: int, current: int) -> Reason:
     if replicas > current:
-        return Reason.SCALE_UP
+        return _SCALE_UP
     if replicas < current:
-        return Reason.SCALE_DOWN
-    return Reason.NO_CHANGE
+        return _SCALE_DOWN
+    return _NO_CHANGE
+
+
+def _total_proposal(
+    signal: SignalPolicy, value: float, panic_value: float, current: int
+) -> tuple[float | None, int, Reason, str, int]:
+    """A total: ``ceil(total / target)`` unless inactive or within the tolerance of the current count."""
+    target = signal.target
+    panic_replicas = (
+        math.ceil(panic_value / target) if is_active(panic_value, signal.activation_threshold) else 0
+    )
+    ratio = value / (target * current) if current else None
+    if not is_active(value, signal.activation_threshold):
+        message = f"total {value:g} is not above the activation threshold {signal.activation_threshold:g}"
+        return ratio, 0, _INACTIVE, message, panic_replicas
+    tolerance = signal.tolerance
+    replicas = average_value_replicas(value, target, current, tolerance)
+    held = replicas == current and ratio is not None and tolerance.within(ratio)
+    reason = _WITHIN_TOLERANCE if held else _direction(replicas, current)
+    return ratio, replicas, reason, f"total {value:g} / {signal.target_text} per instance", panic_replicas
+
+
+def _average_proposal(
+    signal: SignalPolicy, value: float, panic_value: float, capacity: Capacity
+) -> tuple[float, int, Reason, str, int]:
+    """A per-instance average: the HPA ratio over the ready instances, warming ones idle on a scale-up."""
+    target, ready, current, tolerance = signal.target, capacity.ready, capacity.counted, signal.tolerance
+    panic_replicas = math.ceil(ready * panic_value / target)
+    ratio = value / target
+    unready = capacity.warming + capacity.unseen
+    if not needs_gap_filling(ratio, unready, 0):
+        replicas = plain_ratio_replicas(current, ratio, ready, tolerance)
+        held = replicas == current and tolerance.within(ratio)
+        reason = _WITHIN_TOLERANCE if held else _direction(replicas, current)
+        message = f"average {value:g} over {ready} ready instances, target {signal.target_text}"
+        return ratio, replicas, reason, message, panic_replicas
+    new_ratio = value * ready / (target * (ready + unready))
+    replicas = gap_filled_replicas(current, ratio, new_ratio, ready + unready, tolerance)
+    if replicas != current:
+        reason = _direction(replicas, current)
+    elif tolerance.within(new_ratio):
+        reason = _WITHIN_TOLERANCE
+    else:
+        reason = _WARMING_COUNTED
+    message = f"average {value:g} over {ready} ready, {unready} warming count as idle"
+    return ratio, replicas, reason, message, panic_replicas
 
 
 def propose_signal(
@@ -73,65 +130,28 @@ def propose_signal(
             value=value,
             message=message,
         )
-    current = capacity.counted
-    tolerance = signal.tolerance
-    target = signal.target
-    panic_value = reading.panic_value if reading.panic_value is not None else value
-    if signal.kind is SignalKind.TOTAL:
-        active_in_panic = is_active(panic_value, signal.activation_threshold)
-        panic_replicas = math.ceil(panic_value / target) if active_in_panic else 0
-        ratio = value / (target * current) if current else None
-        if not is_active(value, signal.activation_threshold):
-            replicas, reason = 0, Reason.INACTIVE
-            message = f"total {value:g} is not above the activation threshold {signal.activation_threshold:g}"
-        else:
-            replicas = average_value_replicas(value, signal.target, current, tolerance)
-            held = replicas == current and ratio is not None and tolerance.within(ratio)
-            reason = Reason.WITHIN_TOLERANCE if held else _direction(replicas, current)
-            message = f"total {value:g} / {signal.target:g} per instance"
+    panic_value = value if reading.panic_value is None else reading.panic_value
+    if signal.kind is _TOTAL:
+        ratio, replicas, reason, message, panic_replicas = _total_proposal(
+            signal, value, panic_value, capacity.counted
+        )
+    elif capacity.ready == 0:
+        return _invalid(
+            signal,
+            SignalStatus.NO_READY_INSTANCES,
+            reason=Reason.NO_READY_INSTANCES,
+            failures=previous_failures,
+            value=value,
+            message="no ready instance to average over",
+        )
     else:
-        ready = capacity.ready
-        if ready == 0:
-            return _invalid(
-                signal,
-                SignalStatus.NO_READY_INSTANCES,
-                reason=Reason.NO_READY_INSTANCES,
-                failures=previous_failures,
-                value=value,
-                message="no ready instance to average over",
-            )
-        panic_replicas = math.ceil(ready * panic_value / target)
-        ratio = value / target
-        unready = capacity.warming + capacity.unseen
-        if needs_gap_filling(ratio, unready, 0):
-            new_ratio = value * ready / (signal.target * (ready + unready))
-            replicas = gap_filled_replicas(current, ratio, new_ratio, ready + unready, tolerance)
-            message = f"average {value:g} over {ready} ready, {unready} warming count as idle"
-            if replicas != current:
-                reason = _direction(replicas, current)
-            elif tolerance.within(new_ratio):
-                reason = Reason.WITHIN_TOLERANCE
-            else:
-                reason = Reason.WARMING_COUNTED
-        else:
-            replicas = plain_ratio_replicas(current, ratio, ready, tolerance)
-            held = replicas == current and tolerance.within(ratio)
-            reason = Reason.WITHIN_TOLERANCE if held else _direction(replicas, current)
-            message = f"average {value:g} over {ready} ready instances, target {signal.target:g}"
+        ratio, replicas, reason, message, panic_replicas = _average_proposal(
+            signal, value, panic_value, capacity
+        )
     # Step 2's accounting: instances that occupy the group without serving are added on top.
     desired = replicas + capacity.occupying
     return Proposal(
-        signal.name,
-        signal.kind,
-        SignalStatus.VALID,
-        value,
-        ratio,
-        replicas,
-        desired,
-        0,
-        reason,
-        message,
-        panic_replicas,
+        signal.name, signal.kind, _VALID, value, ratio, replicas, desired, 0, reason, message, panic_replicas
     )
 
 
