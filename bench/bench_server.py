@@ -41,7 +41,7 @@ from pathlib import Path
 import numpy as np
 import onnxruntime as ort
 from warmfleet_inference.model_factory import ModelSpec, write_model
-from warmfleet_inference.server.model import select_providers
+from warmfleet_inference.server.providers import select_providers
 
 BIN = Path(sys.executable).parent
 

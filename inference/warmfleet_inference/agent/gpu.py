@@ -36,6 +36,24 @@ def _load_pynvml() -> ModuleType | None:
     return module
 
 
+def count_gpus(nvml: ModuleType | None = None) -> int:
+    """How many GPUs NVML sees (0 without nvidia-ml-py, a driver or a device); NVML is shut down after."""
+    nvml = nvml if nvml is not None else _load_pynvml()
+    if nvml is None:
+        return 0
+    try:
+        nvml.nvmlInit()
+    except nvml.NVMLError:
+        return 0
+    try:
+        return int(nvml.nvmlDeviceGetCount())
+    except nvml.NVMLError:
+        return 0
+    finally:
+        with contextlib.suppress(nvml.NVMLError):
+            nvml.nvmlShutdown()
+
+
 class GpuSampler:
     """Read NVML once per interval; `sample()` returns None when there is no GPU reading to publish."""
 

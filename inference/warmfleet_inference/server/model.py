@@ -1,9 +1,7 @@
 """Load an ONNX model into ONNX Runtime and describe it in Open Inference Protocol terms.
 
-Provider selection follows what the installed onnxruntime reports: `CUDAExecutionProvider` when it is
-available (onnxruntime-gpu on a GPU instance), with the CPU provider behind it, else the CPU provider alone;
-the providers the session really got are logged, since ONNX Runtime falls back to CPU when CUDA fails to
-initialise. The metadata maps ONNX element types to the protocol's datatypes
+Providers are chosen, and the session's checked against the GPUs NVML sees, by `providers.py`. The
+metadata maps ONNX element types to the protocol's datatypes
 (https://kserve.github.io/website/latest/modelserving/data_plane/v2_protocol/#tensor-data-types) and every
 non-numeric dimension to -1. warmfleet batches along dimension 0, so a model whose inputs or outputs do not
 have a dynamic first dimension is refused at load.
@@ -20,12 +18,12 @@ from typing import Any, Protocol
 import numpy as np
 import onnxruntime as ort
 
+from warmfleet_inference.agent.gpu import count_gpus
 from warmfleet_inference.exceptions import UnservableModelError
+from warmfleet_inference.server.providers import judge_providers, preload_cuda_libraries, select_providers
 
 LOGGER = logging.getLogger(__name__)
 PLATFORM = "onnxruntime_onnx"
-CUDA_PROVIDER = "CUDAExecutionProvider"
-CPU_PROVIDER = "CPUExecutionProvider"
 
 # ONNX element type -> (protocol datatype, NumPy dtype).
 ONNX_TYPES: dict[str, tuple[str, np.dtype[Any]]] = {
@@ -77,13 +75,6 @@ class ModelMetadata:
         }
 
 
-def select_providers(available: list[str]) -> list[str]:
-    """CUDA first when onnxruntime offers it (CPU stays as ONNX Runtime's fallback), else CPU alone."""
-    if CUDA_PROVIDER in available:
-        return [CUDA_PROVIDER, CPU_PROVIDER]
-    return [CPU_PROVIDER]
-
-
 def _tensor_spec(node: Any) -> TensorSpec:
     if node.type not in ONNX_TYPES:
         raise UnservableModelError(
@@ -104,15 +95,16 @@ class LoadedModel:
     def __init__(self, path: Path, name: str) -> None:
         requested = select_providers(ort.get_available_providers())
         LOGGER.info("loading %s with providers %s (onnxruntime %s)", path, requested, ort.__version__)
+        if preload_cuda_libraries(ort, requested):
+            LOGGER.info("loaded the CUDA and cuDNN libraries with onnxruntime.preload_dlls()")
         options = ort.SessionOptions()
         # Spinning intra-op threads burn the cores between batches that the HTTP event loop needs; measured
         # here it cost the server more CPU per request than it saved in wake-up latency.
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self._session = ort.InferenceSession(str(path), sess_options=options, providers=requested)
         self.providers: list[str] = list(self._session.get_providers())
-        if requested[0] == CUDA_PROVIDER and self.providers[0] != CUDA_PROVIDER:
-            LOGGER.warning("CUDA was requested but the session runs on %s", self.providers)
-        LOGGER.info("model %r runs on %s", name, self.providers[0])
+        self.provider_judgement = judge_providers(requested, self.providers, count_gpus())
+        LOGGER.log(self.provider_judgement.level, "model %r: %s", name, self.provider_judgement.message)
         self.metadata = ModelMetadata(
             name=name,
             inputs=tuple(_tensor_spec(node) for node in self._session.get_inputs()),

@@ -4,14 +4,17 @@ invocations never both act, pause and dry run act on nothing, malformed input ch
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError
 from warmfleet.exceptions import ConfigurationError
 from warmfleet.handlers import scaler
 
 from tests.conftest import load_event
+from tests.functional.lifecycle.conftest import AwsErrorServer
 from tests.functional.scaler.conftest import Fleet, with_config
 
 SCALE_DOWN_TICKS = 22  # past the 300 s scale-down window at 15 s a tick
@@ -215,3 +218,42 @@ def test_malformed_tick_changes_nothing(
     assert (outcome["status"], outcome["reason"]) == ("rejected", "malformed")
     assert aws_calls == []
     assert fleet.desired() == 2
+
+
+@pytest.mark.parametrize(
+    ("code", "status", "attempts"),
+    [
+        pytest.param("Throttling", 400, 2, id="throttled-after-adaptive-retries"),
+        pytest.param("AccessDenied", 403, 1, id="access-denied-not-retried"),
+    ],
+)
+def test_group_that_cannot_be_described_stops_the_tick_before_anything(
+    make_fleet: Callable[..., Fleet],
+    aws_calls: list[str],
+    caplog: pytest.LogCaptureFixture,
+    code: str,
+    status: int,
+    attempts: int,
+) -> None:
+    # GIVEN load that asks for 4 of 2, and DescribeAutoScalingGroups answered with `code` (over real HTTP,
+    # botocore's adaptive retries included)
+    fleet = make_fleet(desired=2)
+    fleet.put_in_flight(8)
+    endpoint = AwsErrorServer(code, status).start()
+    try:
+        fleet.runtime().collectors.autoscaling = endpoint.autoscaling()
+        aws_calls.clear()
+        caplog.clear()
+        # WHEN the scaler ticks, THEN the invocation fails with AWS's error (the loop catches it)
+        with pytest.raises(ClientError, match=code):
+            fleet.tick()
+    finally:
+        endpoint.stop()
+    # AND nothing was decided, stored or changed: no capacity call, no state written, the group as it was
+    assert endpoint.actions == ["DescribeAutoScalingGroups"] * attempts
+    assert aws_calls == ["dynamodb.GetItem", "autoscaling.DescribeAutoScalingGroups"]
+    assert fleet.stored_item() is None and fleet.desired() == 2
+    # AND one error line says why, for which group
+    (error,) = [entry for entry in caplog.records if entry.levelno >= logging.ERROR]
+    assert code in error.getMessage() and "nothing decided or acted" in error.getMessage()
+    assert (error.group, error.errorCode, error.retryAttempts) == (fleet.group, code, attempts - 1)  # type: ignore[attr-defined]

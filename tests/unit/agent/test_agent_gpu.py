@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import pynvml
 import pytest
-from warmfleet_inference.agent.gpu import GpuSampler
+from warmfleet_inference.agent.gpu import GpuSampler, count_gpus
 
 
 @dataclass
@@ -119,3 +119,22 @@ def test_an_nvml_error_mid_run_is_logged_and_retried(
     assert any("NVML read failed" in r.message for r in caplog.records)
     assert any("re-initialisation failed" in r.message for r in caplog.records)
     assert any("back after" in r.message for r in caplog.records)
+
+
+@pytest.mark.parametrize(
+    ("utilization", "init_error", "expected"),
+    [
+        pytest.param([10, 20], None, 2, id="two-gpus"),
+        pytest.param([], None, 0, id="driver-but-no-device"),
+        pytest.param([10], pynvml.NVML_ERROR_DRIVER_NOT_LOADED, 0, id="no-driver"),
+    ],
+)
+def test_count_gpus_says_how_many_the_server_should_expect(
+    monkeypatch: pytest.MonkeyPatch, utilization: list[int], init_error: int | None, expected: int
+) -> None:
+    # GIVEN NVML with these devices, or failing to start / WHEN the server counts GPUs
+    gpus = FakeGpus(utilization, [(0, 1)] * len(utilization))
+    gpus.init_error = init_error
+    gpus.install(monkeypatch)
+    # THEN it gets the device count, 0 for no driver, and never an exception
+    assert count_gpus(pynvml) == expected

@@ -11,7 +11,8 @@ import pytest
 from onnx import TensorProto, helper
 from warmfleet_inference.exceptions import UnservableModelError
 from warmfleet_inference.model_factory import ModelSpec, build_model, write_model
-from warmfleet_inference.server.model import LoadedModel, select_providers, warm_up
+from warmfleet_inference.server.model import LoadedModel, warm_up
+from warmfleet_inference.server.providers import select_providers
 
 SMALL = ModelSpec(input_dim=8, hidden_dim=16, layers=2, output_dim=4)
 

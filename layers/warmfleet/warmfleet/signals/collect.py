@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from aws_lambda_powertools import Logger
+from botocore.exceptions import BotoCoreError, ClientError
 
 from warmfleet.core.inputs import SignalReading
 from warmfleet.signals.cloudwatch import (
@@ -23,7 +24,7 @@ from warmfleet.signals.cloudwatch import (
     get_metric_data,
     parse_signal_readings,
 )
-from warmfleet.signals.group import GroupSnapshot, collect_group
+from warmfleet.signals.group import GroupNotFoundError, GroupSnapshot, collect_group
 from warmfleet.signals.pause import PauseSwitch
 from warmfleet.signals.sources import QUEUE_SIGNALS, MetricSource
 from warmfleet.signals.sqs import collect_backlog
@@ -79,9 +80,13 @@ class Collectors:
 
     def observe(self, *, now: datetime, known_launch_times: Mapping[str, datetime]) -> Observation:
         errors: list[str] = []
-        group = collect_group(
-            self.autoscaling, self.ec2, self.group, known_launch_times=known_launch_times, now=now
-        )
+        try:
+            group = collect_group(
+                self.autoscaling, self.ec2, self.group, known_launch_times=known_launch_times, now=now
+            )
+        except (ClientError, BotoCoreError, GroupNotFoundError) as error:
+            self._log_group_unavailable(error)
+            raise
         readings, warmup = self._metric_readings(now, errors)
         for spec in self.signals:
             if spec.name in QUEUE_SIGNALS:
@@ -95,6 +100,21 @@ class Collectors:
             warmup=warmup,
             paused_by_parameter=paused,
             errors=tuple(errors),
+        )
+
+    def _log_group_unavailable(self, error: Exception) -> None:
+        """One error line saying why this tick stops: nothing is decided, stored or acted without the group.
+
+        The error is raised on (the invocation fails, the Step Functions loop catches it and ticks again in
+        15 s); this line carries what the bare exception does not: the group and the call's failure fields.
+        """
+        from warmfleet.aws.autoscaling import ApiFailure  # noqa: PLC0415 - only on this error path
+
+        operation = getattr(error, "operation_name", None) or "DescribeAutoScalingGroups"
+        failure = ApiFailure.of(operation, error)
+        logger.error(
+            f"tick stopped, nothing decided or acted: the group could not be described: {failure}",
+            extra={"group": self.group} | failure.as_log(),
         )
 
     def _metric_readings(
