@@ -3,12 +3,13 @@ IMDSv2, no public addresses and encryption at rest everywhere data lands."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from .template_support import as_list, resources_of_type
+from .template_support import Resolver, as_list, resources_of_type
 
 # Auto Scaling calls that change a group; never allowed on Resource "*" without a condition.
 READ_ONLY_PREFIXES = ("Describe", "Get", "List")
@@ -178,3 +179,79 @@ def test_logs_and_topic_are_encrypted_with_the_stack_key(transformed: dict[str, 
         assert group["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"}, logical_id
     assert transformed["Resources"]["AlarmTopic"]["Properties"]["KmsMasterKeyId"] == {"Ref": "StackKey"}
     assert transformed["Resources"]["StackKey"]["Properties"]["EnableKeyRotation"] is True
+
+
+ECR_ARN = "arn:aws:ecr:{region}:{account}:repository/{repository}"
+DIGEST = "sha256:" + "ab" * 32
+
+
+@pytest.mark.parametrize(
+    ("image", "repository_arn"),
+    [
+        pytest.param(
+            "123456789012.dkr.ecr.us-east-1.amazonaws.com/vllm:0.6",
+            ECR_ARN.format(region="us-east-1", account="123456789012", repository="vllm"),
+            id="ecr-tag",
+        ),
+        pytest.param(
+            f"210987654321.dkr.ecr.eu-west-1.amazonaws.com/team/triton@{DIGEST}",
+            ECR_ARN.format(region="eu-west-1", account="210987654321", repository="team/triton"),
+            id="ecr-nested-digest-other-account-region",
+        ),
+        pytest.param(
+            f"123456789012.dkr.ecr.us-east-1.amazonaws.com/a/b/c:v1@{DIGEST}",
+            ECR_ARN.format(region="us-east-1", account="123456789012", repository="a/b/c"),
+            id="ecr-tag-and-digest",
+        ),
+        pytest.param(
+            "123456789012.dkr.ecr.us-east-1.amazonaws.com/tgi",
+            ECR_ARN.format(region="us-east-1", account="123456789012", repository="tgi"),
+            id="ecr-untagged",
+        ),
+        pytest.param("nvcr.io/nvidia/tritonserver:24.08-py3", None, id="public-registry"),
+        pytest.param("", None, id="no-image"),
+    ],
+)
+def test_instances_pull_only_the_images_ecr_repository(
+    sam_template: dict[str, Any], image: str, repository_arn: str | None
+) -> None:
+    # GIVEN a ContainerImage the parameter admits
+    assert re.fullmatch(sam_template["Parameters"]["ContainerImage"]["AllowedPattern"], image)
+    resolver = Resolver(sam_template, {"ContainerImage": image})
+    policy = sam_template["Resources"]["InstanceContainerPullPolicy"]
+    # THEN the pull policy exists for an ECR image only
+    assert policy["Condition"] == "HasEcrImage"
+    assert resolver.condition("HasEcrImage") == (repository_arn is not None)
+    if repository_arn is None:
+        return
+    statements = {s["Sid"]: s for s in resolver.resolve(policy["Properties"]["PolicyDocument"])["Statement"]}
+    # AND the pull actions name that one repository; only the registry login is on "*" (AWS requires it)
+    assert statements["PullTheImagesRepository"]["Resource"] == repository_arn
+    assert set(statements["PullTheImagesRepository"]["Action"]) == {
+        "ecr:BatchGetImage",
+        "ecr:GetDownloadUrlForLayer",
+        "ecr:BatchCheckLayerAvailability",
+    }
+    assert statements["RegistryLogin"] == {
+        "Sid": "RegistryLogin",
+        "Effect": "Allow",
+        "Action": "ecr:GetAuthorizationToken",
+        "Resource": "*",
+    }
+
+
+@pytest.mark.parametrize(
+    "image",
+    [
+        pytest.param("123456789012.dkr.ecr.us-east-1.amazonaws.com", id="ecr-without-repository"),
+        pytest.param("12345.dkr.ecr.us-east-1.amazonaws.com/vllm:1", id="ecr-short-account"),
+        pytest.param("123456789012.dkr.ecr.us-east-1.amazonaws.com/Vllm:1", id="ecr-upper-case-repository"),
+        pytest.param("mirror.example.com/123456789012.dkr.ecr.x/vllm", id="ecr-host-inside-a-path"),
+        pytest.param("-leading-dash/image", id="leading-dash"),
+    ],
+)
+def test_container_image_pattern_refuses_what_the_pull_policy_cannot_derive(
+    sam_template: dict[str, Any], image: str
+) -> None:
+    # GIVEN a reference the ECR derivation would misread THEN the parameter refuses it at deploy time
+    assert not re.fullmatch(sam_template["Parameters"]["ContainerImage"]["AllowedPattern"], image)
