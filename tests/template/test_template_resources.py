@@ -147,7 +147,8 @@ def test_group_is_created_after_the_rules_and_configuration_its_instances_need(
 def test_target_group_checks_health_and_drains_for_the_drain_timeout(transformed: dict[str, Any]) -> None:
     target_group = transformed["Resources"]["TargetGroup"]["Properties"]
     assert target_group["Port"] == {"Ref": "AppPort"}
-    assert target_group["HealthCheckPath"] == "/health"
+    assert target_group["HealthCheckPath"] == {"Ref": "HealthCheckPath"}
+    assert transformed["Parameters"]["HealthCheckPath"]["Default"] == "/health"
     assert target_group["HealthCheckTimeoutSeconds"] < target_group["HealthCheckIntervalSeconds"]
     attributes = {item["Key"]: item["Value"] for item in target_group["TargetGroupAttributes"]}
     assert attributes["deregistration_delay.timeout_seconds"] == {"Ref": "DrainTimeoutSeconds"}

@@ -8,10 +8,12 @@ template.yaml fails here rather than on the first event after a deploy.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
 from warmfleet.config import AlarmConfig, LifecycleConfig, ScalerConfig
+from warmfleet.exceptions import ConfigurationError
 from warmfleet.handlers.alarm import check_alarm_steps
 from warmfleet.policy_loader import parse_policy
 from warmfleet.schedules import check_policy_schedules, windows_from_env
@@ -190,3 +192,55 @@ def test_stack_parameters_are_the_bootstraps(sam_template: dict[str, Any]) -> No
     assert {str(name) for name in StackParameter} <= created
     extras = created - {str(name) for name in StackParameter}
     assert extras <= {"paused", "model-uri", "drain-timeout-seconds"}
+
+
+@pytest.mark.parametrize(
+    ("parameters", "ready_path", "health_check_path"),
+    [
+        pytest.param({}, "/ready", "/health", id="bundled-server"),
+        pytest.param(
+            {"ReadyPath": "/v2/health/ready", "HealthCheckPath": "/v2/health/live"},
+            "/v2/health/ready",
+            "/v2/health/live",
+            id="triton",
+        ),
+        pytest.param({"ReadyPath": "/health"}, "/health", "/health", id="vllm-tgi"),
+    ],
+)
+def test_ready_and_health_check_paths_follow_the_server(
+    sam_template: dict[str, Any], parameters: dict[str, str], ready_path: str, health_check_path: str
+) -> None:
+    # GIVEN the paths of the server the instances run
+    environment = function_environment(sam_template, "LifecycleFunction", parameters)
+    target_group = Resolver(sam_template, parameters).resolve(
+        sam_template["Resources"]["TargetGroup"]["Properties"]
+    )
+    # THEN the lifecycle gate GETs the readiness path and the load balancer checks the liveness path
+    assert LifecycleConfig.from_env(environment).ready_path == ready_path
+    assert target_group["HealthCheckPath"] == health_check_path
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        pytest.param("/ready", id="plain"),
+        pytest.param("/v2/health/ready", id="nested"),
+        pytest.param("/", id="root"),
+        pytest.param("ready", id="no-leading-slash"),
+        pytest.param("/has space", id="space"),
+        pytest.param("/tab\there", id="tab"),
+    ],
+)
+def test_ready_path_pattern_admits_what_the_lifecycle_config_accepts(
+    sam_template: dict[str, Any], path: str
+) -> None:
+    # GIVEN a ReadyPath value WHEN the parameter's pattern and the function's loader judge it
+    admitted = re.fullmatch(sam_template["Parameters"]["ReadyPath"]["AllowedPattern"], path) is not None
+    environment = function_environment(sam_template, "LifecycleFunction") | {"READY_PATH": path}
+    try:
+        LifecycleConfig.from_env(environment)
+        accepted = True
+    except ConfigurationError:
+        accepted = False
+    # THEN they agree: a deploy never passes a path the function would refuse on its first event
+    assert admitted == accepted
