@@ -94,6 +94,8 @@ class ServerRuntime:
     def start(self) -> None:
         """Called on the event loop at startup: begin preparing the model in the background."""
         self._loop = asyncio.get_running_loop()
+        loop_type = type(self._loop)
+        LOGGER.info("event loop %s.%s", loop_type.__module__, loop_type.__qualname__)
         self._loader = threading.Thread(target=self._prepare, name="model-loader", daemon=True)
         self._loader.start()
 

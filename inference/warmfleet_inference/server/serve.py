@@ -52,6 +52,12 @@ def serve(config: ServerConfig, started_at: float) -> int:
         timeout_keep_alive=KEEP_ALIVE_SECONDS,
         timeout_graceful_shutdown=5,
     )
+    # loop="auto" and http="auto" (the defaults) pick uvloop and httptools when installed, as
+    # uvicorn[standard] does; resolved here to say which the request path really uses.
+    uvicorn_config.load()
+    LOGGER.info(
+        "uvicorn %s, HTTP protocol %s", uvicorn.__version__, uvicorn_config.http_protocol_class.__name__
+    )
     server = DrainingServer(uvicorn_config, runtime)
 
     def request_exit(force: bool) -> None:

@@ -50,4 +50,7 @@ def test_the_server_reports_loading_then_warming_then_ready_and_serves_only_when
     assert server.metric("warmfleet_ready") == 1 and server.metric("warmfleet_warmup_seconds") > 0
     # AND the 100 warm-up runs were not counted as served batches
     assert server.metric("warmfleet_batch_size_count") == 1
+    # AND the request path is uvicorn[standard]'s: httptools parsing HTTP on a uvloop event loop
+    log = server.log.read_text()
+    assert "HTTP protocol HttpToolsProtocol" in log and "event loop uvloop.Loop" in log
     assert server.stop() == 0
