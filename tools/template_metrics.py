@@ -23,6 +23,11 @@ TEMPLATE = Path(__file__).resolve().parents[1] / "template.yaml"
 MetricRead = tuple[str, str, tuple[str, ...]]
 # ${Name} and ${Resource.Attribute} in a Fn::Sub body (not the ${!literal} escape).
 _SUB_VARIABLE = re.compile(r"\$\{(?P<name>[^}!][^}]*)\}")
+# A dashboard SEARCH expression: SEARCH('{Namespace,Dim1,Dim2} MetricName="Name" ...', 'Stat', Period).
+# The schema in braces matches the metrics with exactly those dimension names; a namespace with a slash is
+# quoted. https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/search-expression-syntax.html
+_SEARCH = re.compile(r"SEARCH\(\s*'\{(?P<schema>[^}]*)\}(?P<terms>[^']*)'")
+_METRIC_NAME_TERM = re.compile(r'MetricName\s*=\s*"(?P<name>[^"]+)"')
 
 
 def _dimension_names(dimensions: list[dict[str, Any]]) -> tuple[str, ...]:
@@ -47,12 +52,24 @@ def _alarm_metrics(properties: dict[str, Any]) -> Iterator[MetricRead]:
             )
 
 
+def _search_metrics(expression: str) -> Iterator[MetricRead]:
+    for search in _SEARCH.finditer(expression):
+        namespace, *dimensions = (part.strip().strip('"') for part in search["schema"].split(","))
+        name = _METRIC_NAME_TERM.search(search["terms"])
+        if name is None:
+            raise ValueError(f"a SEARCH without a MetricName term reads no one metric: {expression}")
+        yield namespace, name["name"], tuple(sorted(dimensions))
+
+
 def _dashboard_metrics(body: str) -> Iterator[MetricRead]:
     # Sub variables stand inside JSON strings; give them placeholder text so the body parses.
     document = json.loads(_SUB_VARIABLE.sub(lambda match: f"SUB_{match['name']}", body))
     for widget in document["widgets"]:
         for row in widget.get("properties", {}).get("metrics", []):
             names = [item for item in row if isinstance(item, str)]
+            if not names:  # [{"expression": ..., "id": ...}]: a math or SEARCH expression
+                yield from _search_metrics(str(row[0].get("expression", "")))
+                continue
             # A row is [namespace, name, dim1, value1, dim2, value2, ..., {options}].
             yield names[0], names[1], tuple(sorted(names[2::2]))
 

@@ -1,7 +1,8 @@
 """The alarms and the dashboard read exactly the metrics of DESIGN.md's contract.
 
 The template's side comes from tools/template_metrics.py; the agent's side from its own metric names and
-dimension sets, so a rename on either side fails here.
+dimension sets, the scaler's from the EMF documents it prints for a decision, so a rename on either side
+fails here (tests/functional/test_metric_wiring.py compares the same reads with every publisher).
 """
 
 from __future__ import annotations
@@ -15,28 +16,67 @@ from typing import Any
 
 import pytest
 from warmfleet.core import DecisionInputs, Policy, decide
+from warmfleet.handlers.scaler import emit_decision_metrics
 from warmfleet_inference.agent.metrics import NAMESPACE, MetricName, dimension_sets
 
 from .template_support import ROOT, metrics_read, resources_of_type
 
 # Published by the lifecycle function (Powertools EMF, {AutoScalingGroupName}, service dimension off).
 LIFECYCLE_METRICS = {"WarmupSeconds", "DrainSeconds", "Abandoned"}
+# Published by the scaler (EMF, warmfleet.handlers.scaler.emit_decision_metrics): capacity, each signal's
+# proposal (dimension Signal), the decision's reason (dimension Reason), failed collectors.
+SCALER_METRICS = {"DesiredCapacity", "ProposedCapacity", "Decisions", "CollectorFailures"}
+EVERY_METRIC = {str(name) for name in MetricName} | LIFECYCLE_METRICS | SCALER_METRICS
 
 
-def _warmfleet_reads(sam_template: dict[str, Any]) -> set[tuple[str, str, tuple[str, ...]]]:
+Metric = tuple[str, str, tuple[str, ...]]
+
+
+def _warmfleet_reads(sam_template: dict[str, Any]) -> set[Metric]:
     return {read for read in metrics_read(sam_template) if read[0] == "warmfleet"}
 
 
-def test_every_warmfleet_metric_read_is_published(sam_template: dict[str, Any]) -> None:
-    # GIVEN what the agent publishes (each metric under the group dimension, among others)
+def _scaler_publishes(capsys: pytest.CaptureFixture[str]) -> set[Metric]:
+    """(namespace, name, dimension names) of the EMF documents the scaler prints for one decision."""
+    policy = Policy.model_validate({"signals": [{"name": "InFlightRequests", "target": 4}]})
+    now = datetime(2026, 11, 27, tzinfo=UTC)
+    inputs = DecisionInputs.model_validate(
+        {
+            "group": {"min_size": 1, "max_size": 10, "desired_capacity": 1},
+            "instances": [
+                {"instance_id": "i-0", "lifecycle_state": "InService", "launch_time": "2026-11-26T00:00:00Z"}
+            ],
+            "signals": [{"name": "InFlightRequests", "value": 8, "timestamp": now.isoformat()}],
+        }
+    )
+    capsys.readouterr()
+    emit_decision_metrics("group", decide(inputs, policy, None, now=now), collector_errors=0)
+    return {
+        (directive["Namespace"], metric["Name"], tuple(sorted(dimensions)))
+        for line in capsys.readouterr().out.splitlines()
+        for directive in json.loads(line)["_aws"]["CloudWatchMetrics"]
+        for dimensions in directive["Dimensions"]
+        for metric in directive["Metrics"]
+    }
+
+
+def test_every_warmfleet_metric_read_is_published(
+    sam_template: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    # GIVEN what the agent publishes (each metric under the group dimension, among others), the
+    # lifecycle function's warm-up and drain figures, and the scaler's own decision metrics
     group_dimensions = tuple(sorted(d["Name"] for d in dimension_sets("group", "i-0")[0]))
     published = {(NAMESPACE, str(name), group_dimensions) for name in MetricName}
     published |= {("warmfleet", name, ("AutoScalingGroupName",)) for name in LIFECYCLE_METRICS}
+    scaler = _scaler_publishes(capsys)
+    assert {name for _, name, _ in scaler} == SCALER_METRICS
+    published |= scaler
     # THEN every warmfleet metric an alarm or the dashboard reads is one of them
     reads = _warmfleet_reads(sam_template)
     assert reads <= published, sorted(reads - published)
-    # AND every published metric is on the dashboard
-    assert {name for _, name, _ in reads} == {str(name) for name in MetricName} | LIFECYCLE_METRICS
+    # AND every published metric is on the dashboard, the scaler's with the dimensions it publishes them by
+    assert {name for _, name, _ in reads} == EVERY_METRIC
+    assert scaler <= reads, sorted(scaler - reads)
 
 
 @pytest.mark.parametrize(
@@ -81,9 +121,11 @@ def test_metrics_tool_prints_the_same_list() -> None:
         check=True,
     )
     rows = json.loads(result.stdout)
-    # THEN it prints one row per metric, with the group dimension only
-    assert {row["metric"] for row in rows} == {str(name) for name in MetricName} | LIFECYCLE_METRICS
-    assert all(row["dimensions"] == ["AutoScalingGroupName"] for row in rows)
+    # THEN it prints one row per metric, under the group dimension (and the scaler's Signal or Reason)
+    assert {row["metric"] for row in rows} == EVERY_METRIC
+    assert all(row["dimensions"][0] == "AutoScalingGroupName" for row in rows)
+    extra = {row["metric"]: row["dimensions"][1:] for row in rows if len(row["dimensions"]) > 1}
+    assert extra == {"ProposedCapacity": ["Signal"], "Decisions": ["Reason"]}
 
 
 def test_decision_widget_reads_the_fields_the_decision_logs(sam_template: dict[str, Any]) -> None:
