@@ -13,11 +13,10 @@ import warnings
 from functools import cache
 from typing import Any
 
-import boto3
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from botocore.config import Config
 from warmfleet.aws import AutoScalingLifecycleHooks, DynamoActionStore, Ec2InstanceAddresses
+from warmfleet.aws.clients import adaptive_client
 from warmfleet.config import LifecycleConfig
 from warmfleet.handlers import lifecycle
 from warmfleet.lifecycle import LifecycleGate, build_gate
@@ -25,8 +24,6 @@ from warmfleet.lifecycle import LifecycleGate, build_gate
 logger = Logger()
 # service="" leaves out Powertools' default `service` dimension: the contract is {AutoScalingGroupName} only.
 metrics = Metrics(namespace="warmfleet", service="")
-# Throttling and transient errors are retried with client-side rate limiting, as the scaler's clients do.
-RETRIES = Config(retries={"mode": "adaptive", "max_attempts": 5})
 # Most events (a duplicate, a heartbeat-free sweep) publish no metric; that is expected, not worth a warning.
 warnings.filterwarnings("ignore", message="No application metrics to publish")
 
@@ -35,10 +32,10 @@ warnings.filterwarnings("ignore", message="No application metrics to publish")
 def gate() -> LifecycleGate:
     config = LifecycleConfig.from_env(os.environ)
     metrics.set_default_dimensions(AutoScalingGroupName=config.group_name)
-    dynamodb = boto3.client("dynamodb", config=RETRIES)
+    dynamodb = adaptive_client("dynamodb")
     store = DynamoActionStore(dynamodb, config.state_table, config.group_name, config.warmup_budget_seconds)
-    hooks = AutoScalingLifecycleHooks(boto3.client("autoscaling", config=RETRIES))
-    addresses = Ec2InstanceAddresses(boto3.client("ec2", config=RETRIES))
+    hooks = AutoScalingLifecycleHooks(adaptive_client("autoscaling"))
+    addresses = Ec2InstanceAddresses(adaptive_client("ec2"))
     return build_gate(config, store=store, hooks=hooks, addresses=addresses, metrics=metrics)
 
 

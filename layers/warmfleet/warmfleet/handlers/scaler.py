@@ -120,12 +120,13 @@ def build_runtime(
     """Build the runtime; `client(service)` makes boto3 clients (adaptive retries by default)."""
     from warmfleet import signals  # noqa: PLC0415 - see the module doc: imported on the first tick
     from warmfleet.aws import autoscaling, scaler_state  # noqa: PLC0415 - likewise
+    from warmfleet.aws.clients import adaptive_client  # noqa: PLC0415 - likewise
     from warmfleet.schedules import check_policy_schedules  # noqa: PLC0415 - likewise
     from warmfleet.signals.warmup_lead import WarmupLeadCache  # noqa: PLC0415 - likewise
 
     policy, sources = load_scaler_policy(config)
     check_policy_schedules(policy.schedules, windows)
-    make = client or _adaptive_client
+    make = client or adaptive_client
     cloudwatch, asg_client = make("cloudwatch"), make("autoscaling")
     collectors = signals.Collectors(
         group=config.group_name,
@@ -136,6 +137,7 @@ def build_runtime(
         sources=sources,
         signals=[signals.SignalSpec(s.name, s.staleness_seconds) for s in policy.signals],
         queue_url=config.queue_url,
+        include_delayed=config.queue_count_delayed,
         pause_switch=signals.PauseSwitch(make("ssm"), config.pause_parameter)
         if config.pause_parameter
         else None,
@@ -152,14 +154,6 @@ def build_runtime(
         windows=windows,
         warmup_lead=WarmupLeadCache(cloudwatch, config.group_name) if windows else None,
     )
-
-
-def _adaptive_client(service: str) -> Any:
-    import boto3  # noqa: PLC0415 - see the module doc: boto3 is the costliest import
-    from botocore.config import Config  # noqa: PLC0415 - likewise
-
-    # Throttling and transient errors are retried with client-side rate limiting.
-    return boto3.client(service, config=Config(retries={"mode": "adaptive", "max_attempts": 5}))  # type: ignore[call-overload]
 
 
 def on_tick(tick: ScalerTick, config: ScalerConfig, provide: RuntimeProvider) -> dict[str, Any]:
