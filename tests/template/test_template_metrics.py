@@ -100,6 +100,27 @@ def test_step_alarms_are_high_resolution_per_instance_means(
     assert properties["TreatMissingData"] == "notBreaching"
 
 
+@pytest.mark.parametrize(
+    ("alarm", "datapoints"),
+    [
+        pytest.param("InFlightHighAlarm", {"Ref": "InFlightAlarmDatapoints"}, id="in-flight-parameter"),
+        pytest.param("LatencyHighAlarm", 2, id="latency-fixed"),
+    ],
+)
+def test_step_alarms_ignore_a_single_noisy_datapoint_by_default(
+    transformed: dict[str, Any], alarm: str, datapoints: Any
+) -> None:
+    # GIVEN a step alarm's M of N (a breach adds a whole step of GPU instances)
+    properties = transformed["Resources"][alarm]["Properties"]
+    assert properties["DatapointsToAlarm"] == datapoints
+    assert properties["EvaluationPeriods"] == 3
+    # THEN by default two breaching 10-s datapoints of three are needed, and no choice asks for more than N
+    if isinstance(datapoints, dict):
+        spec = transformed["Parameters"][datapoints["Ref"]]
+        assert spec["Default"] == 2
+        assert sorted(spec["AllowedValues"]) == [1, 2, 3]
+
+
 def test_dead_letter_alarm_watches_every_dead_letter_queue(transformed: dict[str, Any]) -> None:
     queries = transformed["Resources"]["DeadLetterQueuesNotEmptyAlarm"]["Properties"]["Metrics"]
     watched = {
