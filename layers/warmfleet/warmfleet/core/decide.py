@@ -27,6 +27,7 @@ from warmfleet.core.steps.proposals import propose
 from warmfleet.core.steps.warming import account_warming, count_capacity
 
 _EMPTY_HISTORY = History()
+_ALARM_STEP = Reason.ALARM_STEP  # bound once: Enum class attribute access is slow on Python 3.11
 
 
 def _epoch_seconds(now: datetime) -> float:
@@ -124,7 +125,7 @@ def decide(inputs: DecisionInputs, policy: Policy, history: History | None, now:
         reason = Reason.PAUSED
 
     # An alarm step is remembered as a recommendation too, so the scale-down window holds it after the alarm.
-    remembered = max(s4.value, s6.value) if s6.reason is Reason.ALARM_STEP else s4.value
+    remembered = max(s4.value, s6.value) if s6.reason is _ALARM_STEP else s4.value
     up_event = ScaleEvent(desired - current, now_ts) if desired > current else None
     down_event = ScaleEvent(current - desired, now_ts) if desired < current else None
     up_period, down_period = policy.event_periods_seconds

@@ -16,6 +16,9 @@ from warmfleet.core.reasons import Reason, Step
 from warmfleet.core.rules.rate_limit import INT32_MAX, LimitReason, rate_limit
 from warmfleet.core.rules.stabilization import stabilize
 
+# Bound once: Enum class attribute access is slow on Python 3.11 (see steps/proposals.py).
+_BEHAVIOUR, _NO_CHANGE = Step.BEHAVIOUR, Reason.NO_CHANGE
+
 
 def behaviour(
     settings: Behavior, value: int, current: int, *, history: History, panicking: bool, now: float
@@ -23,10 +26,8 @@ def behaviour(
     """Step 5 (see the module doc); ``current`` is the group's desired capacity."""
     if panicking:
         if value < current:
-            return StepOutcome(
-                Step.BEHAVIOUR, current, Reason.PANIC, f"panicking: no scale-down, hold {current}"
-            )
-        return StepOutcome(Step.BEHAVIOUR, value, Reason.PANIC, "panicking: no stabilization or rate limit")
+            return StepOutcome(_BEHAVIOUR, current, Reason.PANIC, f"panicking: no scale-down, hold {current}")
+        return StepOutcome(_BEHAVIOUR, value, Reason.PANIC, "panicking: no stabilization or rate limit")
     up, down = settings.scale_up, settings.scale_down
     stabilized = stabilize(
         history.recommendations,
@@ -50,18 +51,16 @@ def behaviour(
     if limited != stabilized:
         if limit_reason is LimitReason.SCALE_UP_LIMIT:
             message = f"scale-up rate policies allow {limited} now (wanted {stabilized})"
-            return StepOutcome(Step.BEHAVIOUR, limited, Reason.SCALE_UP_LIMIT, message)
+            return StepOutcome(_BEHAVIOUR, limited, Reason.SCALE_UP_LIMIT, message)
         message = f"scale-down rate policies allow {limited} now (wanted {stabilized})"
-        return StepOutcome(Step.BEHAVIOUR, limited, Reason.SCALE_DOWN_LIMIT, message)
+        return StepOutcome(_BEHAVIOUR, limited, Reason.SCALE_DOWN_LIMIT, message)
     if stabilized != value:
         if stabilized < value:
             message = (
                 f"scale-up window {up.stabilization_window_seconds} s saw lower recommendations: {stabilized}"
             )
-            return StepOutcome(Step.BEHAVIOUR, stabilized, Reason.SCALE_UP_STABILIZED, message)
+            return StepOutcome(_BEHAVIOUR, stabilized, Reason.SCALE_UP_STABILIZED, message)
         window = down.stabilization_window_seconds
         message = f"scale-down window {window} s saw higher recommendations: {stabilized}"
-        return StepOutcome(Step.BEHAVIOUR, stabilized, Reason.SCALE_DOWN_STABILIZED, message)
-    return StepOutcome(
-        Step.BEHAVIOUR, value, Reason.NO_CHANGE, "within the stabilization windows and rate limits"
-    )
+        return StepOutcome(_BEHAVIOUR, stabilized, Reason.SCALE_DOWN_STABILIZED, message)
+    return StepOutcome(_BEHAVIOUR, value, _NO_CHANGE, "within the stabilization windows and rate limits")

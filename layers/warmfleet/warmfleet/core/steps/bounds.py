@@ -6,10 +6,13 @@ from warmfleet.core.decision import Capacity, StepOutcome
 from warmfleet.core.inputs import GroupCapacity
 from warmfleet.core.reasons import Reason, Step
 
+# Bound once: Enum class attribute access is slow on Python 3.11 (see steps/proposals.py).
+_BOUNDS, _NO_CHANGE = Step.BOUNDS, Reason.NO_CHANGE
+
 
 def bounds(value: int, group: GroupCapacity, capacity: Capacity) -> StepOutcome:
     """Step 7: never below the protected instances still in the group, then clamp to the group's bounds."""
-    result, reason, message = value, Reason.NO_CHANGE, "within the group's bounds"
+    result, reason, message = value, _NO_CHANGE, "within the group's bounds"
     protected_floor = min(group.desired_capacity, capacity.protected)
     if result < protected_floor:
         result, reason = protected_floor, Reason.SCALE_IN_PROTECTED
@@ -18,4 +21,4 @@ def bounds(value: int, group: GroupCapacity, capacity: Capacity) -> StepOutcome:
         result, reason, message = group.min_size, Reason.MIN_SIZE, f"raised to MinSize {group.min_size}"
     elif result > group.max_size:
         result, reason, message = group.max_size, Reason.MAX_SIZE, f"capped at MaxSize {group.max_size}"
-    return StepOutcome(Step.BOUNDS, result, reason, message)
+    return StepOutcome(_BOUNDS, result, reason, message)

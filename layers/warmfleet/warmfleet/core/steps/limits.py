@@ -17,6 +17,9 @@ from warmfleet.core.inputs import DecisionInputs
 from warmfleet.core.policy import Policy
 from warmfleet.core.reasons import Reason, Step
 
+# Bound once: Enum class attribute access is slow on Python 3.11 (see steps/proposals.py).
+_LIMITS, _NO_CHANGE = Step.LIMITS, Reason.NO_CHANGE
+
 
 def alarm_floors(
     policy: Policy, inputs: DecisionInputs, previous: Mapping[str, int] | None
@@ -37,7 +40,7 @@ def alarm_floors(
 
 def limits(value: int, floors: dict[str, int], inputs: DecisionInputs) -> StepOutcome:
     """Step 6 (see the module doc)."""
-    result, reason, notes = value, Reason.NO_CHANGE, []
+    result, reason, notes = value, _NO_CHANGE, []
     if floors:
         name, floor = max(floors.items(), key=lambda item: item[1])
         if floor > result:
@@ -50,4 +53,4 @@ def limits(value: int, floors: dict[str, int], inputs: DecisionInputs) -> StepOu
         result, reason = inputs.schedule_ceiling, Reason.SCHEDULE_CEILING
         notes.append(f"schedule ceiling caps at {result}")
     message = "; ".join(notes) if notes else "no alarm step, floor or ceiling applies"
-    return StepOutcome(Step.LIMITS, result, reason, message)
+    return StepOutcome(_LIMITS, result, reason, message)

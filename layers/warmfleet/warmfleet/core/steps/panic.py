@@ -16,6 +16,9 @@ from warmfleet.core.policy import PanicPolicy
 from warmfleet.core.reasons import Reason, Step
 from warmfleet.core.rules.panic import PanicState, is_over_panic_threshold, next_panic_state, ratchet
 
+# Bound once: Enum class attribute access is slow on Python 3.11 (see steps/proposals.py).
+_PANIC, _NO_CHANGE = Step.PANIC, Reason.NO_CHANGE
+
 
 def panic_proposal(proposals: tuple[Proposal, ...]) -> int:
     """The highest raw proposal over the panic window of the valid signals, in serving instances."""
@@ -38,15 +41,15 @@ def panic(
 ) -> tuple[PanicState, StepOutcome]:
     """Step 4: enter, extend or leave panic; while panicking the number is ratcheted up."""
     if not settings.enabled:
-        return state, StepOutcome(Step.PANIC, combined, Reason.NO_CHANGE, "panic mode is disabled")
+        return state, StepOutcome(_PANIC, combined, _NO_CHANGE, "panic mode is disabled")
     over = is_over_panic_threshold(panic_desired, capacity.counted, settings.threshold_ratio)
     state = next_panic_state(state, over, now, settings.stable_window_seconds)
     state, value = ratchet(state, combined, panic_desired + capacity.occupying)
     if not state.panicking:
-        return state, StepOutcome(Step.PANIC, value, Reason.NO_CHANGE, "not panicking")
+        return state, StepOutcome(_PANIC, value, _NO_CHANGE, "not panicking")
     message = (
         f"panic: the panic window wants {panic_desired} instances against {capacity.counted} counted "
         f"(threshold {settings.panic_threshold_percentage:g} %); holding at least {value} until "
         f"{settings.stable_window_seconds:g} s pass below it"
     )
-    return state, StepOutcome(Step.PANIC, value, Reason.PANIC, message)
+    return state, StepOutcome(_PANIC, value, Reason.PANIC, message)

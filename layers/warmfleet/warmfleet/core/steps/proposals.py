@@ -24,7 +24,7 @@ from warmfleet.core.rules.replica_ratio import gap_filled_replicas, needs_gap_fi
 # The members the per-signal path uses, bound once: on Python 3.11 ``Reason.SCALE_UP`` goes through
 # EnumType.__getattr__'s slow attribute path, about 4x a module global
 # (https://github.com/python/cpython/issues/93910; gone in 3.12).
-_TOTAL = SignalKind.TOTAL
+_PROPOSALS, _TOTAL = Step.PROPOSALS, SignalKind.TOTAL
 _VALID = SignalStatus.VALID
 _SCALE_UP, _SCALE_DOWN, _NO_CHANGE = Reason.SCALE_UP, Reason.SCALE_DOWN, Reason.NO_CHANGE
 _WITHIN_TOLERANCE, _WARMING_COUNTED, _INACTIVE = (
@@ -169,11 +169,16 @@ def propose(
             for signal in policy.signals
         ]
     )
+    counted = capacity.counted
     valid = [p.replicas for p in proposals if p.replicas is not None]
+    if not valid:
+        message = "no valid proposal"
+        value, reason = counted, Reason.NO_VALID_SIGNAL
+    else:
+        value = max(valid)
+        message = f"{len(valid)} valid proposals, highest {value}"
+        reason = _direction(value, counted)
     invalid = len(proposals) - len(valid)
-    value = max(valid) if valid else capacity.counted
-    message = f"{len(valid)} valid proposals, highest {value}" if valid else "no valid proposal"
     if invalid:
         message += f"; {invalid} signals missing, stale or without ready instances"
-    reason = _direction(value, capacity.counted) if valid else Reason.NO_VALID_SIGNAL
-    return proposals, StepOutcome(Step.PROPOSALS, value, reason, message)
+    return proposals, StepOutcome(_PROPOSALS, value, reason, message)

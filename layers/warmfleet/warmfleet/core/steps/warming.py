@@ -26,13 +26,15 @@ _LEAVING = frozenset(
         LifecycleState.DETACHING,
     }
 )
+# Bound once: Enum class attribute access is slow on Python 3.11 (see steps/proposals.py).
+_IN_SERVICE, _WARMING, _WARMING_COUNTED = LifecycleState.IN_SERVICE, Step.WARMING, Reason.WARMING_COUNTED
 
 
 def count_capacity(inputs: DecisionInputs, warmup_budget_seconds: float, now: float) -> Capacity:
     """Count the group's instances by how they serve (see the module doc)."""
     ready = warming = stuck = unhealthy = standby = terminating = protected = 0
     in_service, launching, standing_by, leaving = (
-        LifecycleState.IN_SERVICE,
+        _IN_SERVICE,
         LAUNCHING_STATES,
         _STANDBY,
         _LEAVING,
@@ -93,4 +95,4 @@ def account_warming(capacity: Capacity) -> StepOutcome:
             f"; {capacity.stuck} launches past the warm-up budget and {capacity.unhealthy} unhealthy "
             f"instances do not count and are added on top"
         )
-    return StepOutcome(Step.WARMING, capacity.counted + occupying, Reason.WARMING_COUNTED, message)
+    return StepOutcome(_WARMING, capacity.counted + occupying, _WARMING_COUNTED, message)
