@@ -187,7 +187,7 @@ def moto_account(moto_endpoint: str) -> dict[str, str]:
         for index, zone in enumerate("abab")
     ]
     route_table = ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
-    image = ec2.register_image(Name="gpu-base", RootDeviceName="/dev/xvda")["ImageId"]
+    image = ec2.register_image(Name="gpu-base", RootDeviceName="/dev/sda1")["ImageId"]
     aws_client("ssm", moto_endpoint).put_parameter(Name=TEST_IMAGE_PARAMETER, Value=image, Type="String")
     certificate = aws_client("acm", moto_endpoint).request_certificate(DomainName="inference.example.com")
     s3 = aws_client("s3", moto_endpoint)

@@ -31,8 +31,9 @@ REGION = "us-east-1"
 CODE_BUCKET = "warmfleet-test-artifacts"
 ARTIFACT_BUCKET = "warmfleet-test-models"
 MODEL_ARTIFACT_URI = f"s3://{ARTIFACT_BUCKET}/warmfleet/v1/model/resnet50.onnx"
+# The template's AMI, the instance side's: Deep Learning Base OSS NVIDIA Driver GPU AMI, Ubuntu 24.04.
 DEFAULT_IMAGE_PARAMETER = (
-    "/aws/service/deeplearning/ami/x86_64/base-oss-nvidia-driver-gpu-amazon-linux-2023/latest/ami-id"
+    "/aws/service/deeplearning/ami/x86_64/base-oss-nvidia-driver-gpu-ubuntu-24.04/latest/ami-id"
 )
 TEST_IMAGE_PARAMETER = "/warmfleet-test/gpu-ami"
 PYENV_VERSION = "3.11.7:3.12.1:3.13.0"

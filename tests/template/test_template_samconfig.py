@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from .template_support import ROOT
+from .template_support import DEFAULT_IMAGE_PARAMETER, ROOT
 
 SAMCONFIG = ROOT / "samconfig.toml"
 
@@ -77,3 +77,19 @@ def test_readme_documents_every_parameter(sam_template: dict[str, Any]) -> None:
         check=False,
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_template_and_readme_name_one_ami(sam_template: dict[str, Any]) -> None:
+    # GIVEN the template's AMI defaults and the README's deploy and instance sections
+    parameters = sam_template["Parameters"]
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    sections = [
+        readme[readme.index(f"<!-- BEGIN:{name} -->") : readme.index(f"<!-- END:{name} -->")]
+        for name in ("deploy", "instance")
+    ]
+    # THEN the template launches the instance side's AMI (AWS's Deep Learning Base OSS NVIDIA Driver GPU AMI
+    # for Ubuntu 24.04) with its root device, and both sections name that AMI only
+    assert parameters["ImageId"]["Default"] == DEFAULT_IMAGE_PARAMETER
+    assert parameters["RootDeviceName"]["Default"] == "/dev/sda1"
+    for section in sections:
+        assert re.findall(r"/aws/service/deeplearning/ami/[\w./-]+", section) == [DEFAULT_IMAGE_PARAMETER]

@@ -42,6 +42,17 @@ case "$*" in
   *) exit 22 ;;
 esac
 """
+# Stand-ins for the AMI's python3 (with or without venv's ensurepip) and for apt-get, which installs it.
+FAKE_PYTHON3 = r"""#!/bin/bash
+echo "$*" >> "$FAKE_DIR/python3.calls"
+[[ -f $FAKE_DIR/venv-installed ]]
+"""
+FAKE_APT_GET = r"""#!/bin/bash
+echo "$*" >> "$FAKE_DIR/apt-get.calls"
+[[ -f $FAKE_DIR/apt-fails ]] && { echo "E: Unable to locate package python3-venv" >&2; exit 100; }
+[[ " $* " == *" install "* ]] && touch "$FAKE_DIR/venv-installed"
+exit 0
+"""
 FAKE_BOOTSTRAP = """#!/bin/bash
 echo "$@" > "$FAKE_DIR/bootstrap.args"
 """
@@ -56,13 +67,25 @@ def user_data(sam_template: dict[str, Any]) -> str:
     return script
 
 
-def _run(user_data: str, tmp_path: Path, parameters: dict[str, str]) -> subprocess.CompletedProcess[str]:
+def _run(
+    user_data: str,
+    tmp_path: Path,
+    parameters: dict[str, str],
+    *,
+    venv_installed: bool = True,
+    apt_fails: bool = False,
+) -> subprocess.CompletedProcess[str]:
     bin_dir, ssm, s3 = tmp_path / "bin", tmp_path / "ssm", tmp_path / "s3"
     for folder in (bin_dir, ssm, s3):
         folder.mkdir()
-    for name, text in {"aws": FAKE_AWS, "curl": FAKE_CURL}.items():
+    fakes = {"aws": FAKE_AWS, "curl": FAKE_CURL, "python3": FAKE_PYTHON3, "apt-get": FAKE_APT_GET}
+    for name, text in fakes.items():
         (bin_dir / name).write_text(text)
         (bin_dir / name).chmod(0o755)
+    if venv_installed:
+        (tmp_path / "venv-installed").touch()
+    if apt_fails:
+        (tmp_path / "apt-fails").touch()
     (s3 / "bootstrap.sh").write_text(FAKE_BOOTSTRAP)
     for name, value in parameters.items():
         (ssm / name).write_text(value + "\n")
@@ -132,3 +155,48 @@ def test_a_failure_is_reported_as_warmup_failed(
     assert detail.auto_scaling_group_name == f"{STACK_NAME}-fleet"
     assert detail.model_version == "2026-11-27.1"
     assert detail.reason == f"user data failed at {failed_step}"
+
+
+def _published() -> dict[str, str]:
+    return {
+        "bootstrap-uri": "s3://artifacts/warmfleet/2026-11-27.1/bootstrap.sh",
+        "bootstrap-sha256": hashlib.sha256(FAKE_BOOTSTRAP.encode()).hexdigest(),
+    }
+
+
+@pytest.mark.parametrize(
+    ("venv_installed", "apt_calls"),
+    [
+        pytest.param(True, [], id="venv-on-the-ami"),
+        pytest.param(
+            False,
+            [
+                "-o DPkg::Lock::Timeout=300 -q update",
+                "-o DPkg::Lock::Timeout=300 -q install -y python3-venv",
+            ],
+            id="ubuntu-without-python3-venv",
+        ),
+    ],
+)
+def test_python_venv_is_installed_only_when_missing(
+    user_data: str, tmp_path: Path, venv_installed: bool, apt_calls: list[str]
+) -> None:
+    # GIVEN an AMI whose python3 has (or lacks) venv's ensurepip WHEN the user data runs
+    result = _run(user_data, tmp_path, _published(), venv_installed=venv_installed)
+    # THEN apt-get installs python3-venv only when it is missing, and the bootstrap runs either way
+    assert result.returncode == 0, result.stderr
+    calls = tmp_path / "apt-get.calls"
+    assert (calls.read_text().splitlines() if calls.exists() else []) == apt_calls
+    assert (tmp_path / "bootstrap.args").exists()
+
+
+def test_a_failed_venv_install_is_reported(user_data: str, tmp_path: Path) -> None:
+    # GIVEN an AMI without python3-venv and no way to install it (no egress to the Ubuntu archive)
+    result = _run(user_data, tmp_path, _published(), venv_installed=False, apt_fails=True)
+    # THEN the bootstrap never runs and the launch is reported failed at that step
+    assert result.returncode != 0
+    assert not (tmp_path / "bootstrap.args").exists()
+    (entry,) = json.loads((tmp_path / "put-events.json").read_text())
+    assert InstanceWarmupFailedDetail.model_validate_json(entry["Detail"]).reason == (
+        "user data failed at python-venv"
+    )
