@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from samcli.yamlhelper import yaml_parse  # type: ignore[import-untyped]
+from samcli.yamlhelper import yaml_parse
 from warmfleet.core import DecisionInputs, Policy, decide
 from warmfleet.handlers.scaler import emit_decision_metrics
 from warmfleet.signals import IN_FLIGHT_METRIC, metric_sources
