@@ -15,7 +15,14 @@ from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from warmfleet.aws import AutoScalingLifecycleHooks, DynamoActionStore, Ec2InstanceAddresses
+from warmfleet.aws import (
+    AutoScalingLifecycleHooks,
+    CloudFormationRolloutSignals,
+    DynamoActionStore,
+    Ec2InstanceAddresses,
+    RolloutSignals,
+    RolloutTarget,
+)
 from warmfleet.aws.clients import adaptive_client
 from warmfleet.config import LifecycleConfig
 from warmfleet.handlers import lifecycle
@@ -36,7 +43,17 @@ def gate() -> LifecycleGate:
     store = DynamoActionStore(dynamodb, config.state_table, config.group_name, config.warmup_budget_seconds)
     hooks = AutoScalingLifecycleHooks(adaptive_client("autoscaling"))
     addresses = Ec2InstanceAddresses(adaptive_client("ec2"))
-    return build_gate(config, store=store, hooks=hooks, addresses=addresses, metrics=metrics)
+    return build_gate(
+        config, store=store, hooks=hooks, addresses=addresses, metrics=metrics, rollout=rollout(config)
+    )
+
+
+def rollout(config: LifecycleConfig) -> RolloutSignals | None:
+    """The CloudFormation roll-out to signal; no client at all unless ROLLOUT_* are set."""
+    if config.rollout_stack_name is None or config.rollout_resource_id is None:
+        return None
+    target = RolloutTarget(config.rollout_stack_name, config.rollout_resource_id)
+    return CloudFormationRolloutSignals(adaptive_client("cloudformation"), target)
 
 
 @metrics.log_metrics

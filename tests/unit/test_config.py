@@ -56,6 +56,21 @@ def test_alarm_config_keys_steps_by_arn() -> None:
 
 
 @pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        pytest.param({}, ("warmfleet-dev", "FleetGroup"), id="as-the-template-sets-them"),
+        pytest.param(
+            {"ROLLOUT_STACK_NAME": "", "ROLLOUT_RESOURCE_ID": " "}, (None, None), id="empty-signals-nothing"
+        ),
+    ],
+)
+def test_lifecycle_rollout_target(changes: dict[str, str], expected: tuple[str | None, str | None]) -> None:
+    # GIVEN ROLLOUT_* as set (or left empty) / WHEN read / THEN the stack and resource the gate signals
+    config = LifecycleConfig.from_env({**load_event("env/lifecycle.json"), **changes})
+    assert (config.rollout_stack_name, config.rollout_resource_id) == expected
+
+
+@pytest.mark.parametrize(
     ("factory", "sample", "changes", "message"),
     [
         pytest.param(LifecycleConfig, "lifecycle", {"GROUP_NAME": ""}, "GROUP_NAME", id="missing-group"),
@@ -82,6 +97,13 @@ def test_alarm_config_keys_steps_by_arn() -> None:
             {"READY_PATH": "/v2/health ready"},
             "READY_PATH",
             id="path-with-space",
+        ),
+        pytest.param(
+            LifecycleConfig,
+            "lifecycle",
+            {"ROLLOUT_RESOURCE_ID": ""},
+            "ROLLOUT_STACK_NAME and ROLLOUT_RESOURCE_ID go together",
+            id="rollout-stack-without-resource",
         ),
         pytest.param(ScalerConfig, "scaler", {"DRY_RUN": "maybe"}, "DRY_RUN", id="dry-run-not-bool"),
         pytest.param(

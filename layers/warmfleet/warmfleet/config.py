@@ -85,6 +85,10 @@ class LifecycleConfig:
     model_name: str | None = None
     canary_request: dict[str, Any] = field(default_factory=dict)
     ready_path: str = "/ready"
+    #: The stack and the group's logical id that a CloudFormation roll-out signals (both, or neither: then no
+    #: signal is sent).
+    rollout_stack_name: str | None = None
+    rollout_resource_id: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> LifecycleConfig:
@@ -102,7 +106,14 @@ class LifecycleConfig:
             model_name=env.get("MODEL_NAME", "").strip() or None,
             canary_request=_json_object(env, "CANARY_REQUEST"),
             ready_path=_url_path(env, "READY_PATH", "/ready"),
+            rollout_stack_name=env.get("ROLLOUT_STACK_NAME", "").strip() or None,
+            rollout_resource_id=env.get("ROLLOUT_RESOURCE_ID", "").strip() or None,
         )
+        if (config.rollout_stack_name is None) != (config.rollout_resource_id is None):
+            raise ConfigurationError(
+                "environment variables ROLLOUT_STACK_NAME and ROLLOUT_RESOURCE_ID go together: set both "
+                "(signal the roll-out) or neither"
+            )
         if config.warmup_budget_seconds <= config.hook_heartbeat_seconds:
             raise ConfigurationError(
                 "WARMUP_BUDGET_SECONDS must be longer than HOOK_HEARTBEAT_SECONDS "

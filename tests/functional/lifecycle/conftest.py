@@ -20,7 +20,7 @@ from urllib.parse import parse_qs
 import boto3
 import pytest
 from botocore.config import Config
-from warmfleet.aws import DynamoActionStore
+from warmfleet.aws import DynamoActionStore, RolloutSignals
 from warmfleet.config import LifecycleConfig
 from warmfleet.handlers import lifecycle
 from warmfleet.lifecycle import InMemoryLifecycleHooks, LifecycleGate, build_gate
@@ -130,7 +130,7 @@ def create_state_table(dynamodb: Any) -> str:
 
 @pytest.fixture
 def make_world(dynamodb: Any) -> Callable[..., World]:
-    def make(port: int = 9, **env: str) -> World:
+    def make(port: int = 9, rollout: RolloutSignals | None = None, **env: str) -> World:
         table = create_state_table(dynamodb)
         values = {**load_event("env/lifecycle.json"), "STATE_TABLE": table, "APP_PORT": str(port), **env}
         config = LifecycleConfig.from_env(values)
@@ -139,7 +139,13 @@ def make_world(dynamodb: Any) -> Callable[..., World]:
         store = DynamoActionStore(dynamodb, table, GROUP, config.warmup_budget_seconds)
         metrics = RecordingMetrics()
         gate = build_gate(
-            config, store=store, hooks=hooks, addresses=StaticAddresses(hooks), metrics=metrics, clock=clock
+            config,
+            store=store,
+            hooks=hooks,
+            addresses=StaticAddresses(hooks),
+            metrics=metrics,
+            clock=clock,
+            rollout=rollout,
         )
         return World(gate, hooks, store, clock, metrics, config)
 
@@ -225,8 +231,9 @@ def scripted() -> Iterator[Callable[[dict[tuple[str, str], tuple[int, Any]]], Sc
 
 @dataclass
 class AwsErrorServer:
-    """A loopback endpoint that answers every AWS Query-protocol call (Auto Scaling's) with one error, as
-    AWS does: HTTP `status` and an `ErrorResponse` document; `actions` lists the calls it received."""
+    """A loopback endpoint that answers every AWS Query-protocol call (Auto Scaling's, CloudFormation's) with
+    one error, as AWS does: HTTP `status` and an `ErrorResponse` document; `actions` lists the calls it
+    received."""
 
     code: str
     status: int
@@ -269,10 +276,13 @@ class AwsErrorServer:
             self._server.server_close()
 
     def autoscaling(self) -> Any:
-        """An `autoscaling` client on this endpoint with botocore's adaptive retries (as the functions use),
-        two attempts at most so that a throttled call gives up quickly."""
+        return self.client("autoscaling")
+
+    def client(self, service: str) -> Any:
+        """A client of a Query-protocol `service` on this endpoint with botocore's adaptive retries (as the
+        functions use), two attempts at most so that a throttled call gives up quickly."""
         retries = Config(retries={"mode": "adaptive", "total_max_attempts": 2})
-        return boto3.client("autoscaling", endpoint_url=self.url, region_name="us-east-1", config=retries)
+        return boto3.client(service, endpoint_url=self.url, region_name="us-east-1", config=retries)  # type: ignore[call-overload]
 
 
 @pytest.fixture

@@ -12,11 +12,19 @@ from warmfleet.aws.lifecycle_hooks import (
     InstanceAddresses,
     LifecycleHooks,
 )
+from warmfleet.aws.rollout_signal import (
+    CloudFormationRolloutSignals,
+    RolloutSignals,
+    RolloutTarget,
+    SignalOutcome,
+    SignalStatus,
+)
 from warmfleet.aws.scaler_state import ScalerState, ScalerStateStore, StateKind
 
 __all__ = [
     "ActionReport",
     "AutoScalingLifecycleHooks",
+    "CloudFormationRolloutSignals",
     "DynamoActionStore",
     "Ec2InstanceAddresses",
     "GroupActuator",
@@ -24,8 +32,12 @@ __all__ = [
     "HookCallStatus",
     "InstanceAddresses",
     "LifecycleHooks",
+    "RolloutSignals",
+    "RolloutTarget",
     "ScalerState",
     "ScalerStateStore",
+    "SignalOutcome",
+    "SignalStatus",
     "StateKind",
     "choose_instances_to_remove",
 ]

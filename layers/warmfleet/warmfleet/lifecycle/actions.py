@@ -18,8 +18,10 @@ from typing import Any, Protocol
 from aws_lambda_powertools import Logger
 
 from warmfleet.aws.lifecycle_hooks import HookAction, HookCallStatus, InstanceAddresses, LifecycleHooks
+from warmfleet.aws.rollout_signal import RolloutSignals
 from warmfleet.exceptions import ConcurrentUpdateError
 from warmfleet.lifecycle.records import ActionKind, ActionRecord, AgentReport, HookResult, Reason
+from warmfleet.lifecycle.rollout import signal_rollout
 from warmfleet.lifecycle.transitions import Limits, Step, after_verify_failure
 from warmfleet.lifecycle.verify import VerificationResult
 
@@ -73,6 +75,8 @@ class ActionRunner:
     verifier: Verifier
     metrics: MetricsSink
     clock: Callable[[], float]
+    # CloudFormation's roll-out, told how each launch ended (None: ROLLOUT_* not configured).
+    rollout: RolloutSignals | None = None
 
     def log(self, message: str, record: ActionRecord, reason: Reason | str, **extra: Any) -> None:
         logger.info(
@@ -132,7 +136,9 @@ class ActionRunner:
             f"{record.kind} action completed {result}: {message}", record, reason, seconds=round(seconds, 3)
         )
         closed = self.save_closed(record, closed)
-        return outcome("done", reason, f"{result}: {message}", closed)
+        done = outcome("done", reason, f"{result}: {message}", closed)
+        signalled = signal_rollout(self.rollout, record, result)
+        return done if signalled is None else done | {"rolloutSignal": signalled}
 
     def save_closed(self, record: ActionRecord, closed: ActionRecord) -> ActionRecord:
         """Store a completion that AWS has already applied, even if a sweep heartbeat or a redelivery

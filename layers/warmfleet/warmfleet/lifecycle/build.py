@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 
 from warmfleet.aws.lifecycle_hooks import InstanceAddresses, LifecycleHooks
+from warmfleet.aws.rollout_signal import RolloutSignals
 from warmfleet.config import LifecycleConfig
 from warmfleet.lifecycle.actions import ActionRunner, ActionStore, GateSettings, MetricsSink
 from warmfleet.lifecycle.gate import LifecycleGate
@@ -26,6 +27,7 @@ def build_gate(
     metrics: MetricsSink,
     clock: Callable[[], float] = time.time,
     http: HttpClient | None = None,
+    rollout: RolloutSignals | None = None,
 ) -> LifecycleGate:
     limits = Limits(
         warmup_budget=config.warmup_budget_seconds,
@@ -50,4 +52,4 @@ def build_gate(
         ),
         http=http,
     )
-    return LifecycleGate(ActionRunner(settings, store, hooks, addresses, verifier, metrics, clock))
+    return LifecycleGate(ActionRunner(settings, store, hooks, addresses, verifier, metrics, clock, rollout))
