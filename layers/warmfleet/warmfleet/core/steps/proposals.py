@@ -107,7 +107,11 @@ def propose_signal(
     now: float,
 ) -> Proposal:
     """The proposal of one signal (see the module doc)."""
-    if reading is None or reading.value is None or reading.timestamp is None:
+    # Each field is read once: a pydantic model's attribute access takes CPython's slow path
+    # (BaseModel defines __getattr__), and this runs for every signal of every decision.
+    value = None if reading is None else reading.value
+    timestamp = None if reading is None else reading.timestamp
+    if reading is None or value is None or timestamp is None:
         failures = next_failure_count(previous_failures, failed=True)
         return _invalid(
             signal,
@@ -117,8 +121,7 @@ def propose_signal(
             value=None,
             message="no reading",
         )
-    value = reading.value
-    age = now - reading.timestamp.timestamp()
+    age = now - timestamp.timestamp()
     if age > signal.staleness_seconds:
         failures = next_failure_count(previous_failures, failed=True)
         message = f"reading is {age:.0f} s old, over the {signal.staleness_seconds:.0f} s limit"
@@ -130,7 +133,9 @@ def propose_signal(
             value=value,
             message=message,
         )
-    panic_value = value if reading.panic_value is None else reading.panic_value
+    panic_value = reading.panic_value
+    if panic_value is None:
+        panic_value = value
     if signal.kind is _TOTAL:
         ratio, replicas, reason, message, panic_replicas = _total_proposal(
             signal, value, panic_value, capacity.counted
