@@ -63,6 +63,13 @@ def _add_serve(subparsers: Subparsers) -> None:
         default=DEFAULT_DRAIN_TIMEOUT_SECONDS,
         help="seconds; exit 3 when exceeded (systemd does not restart a drained server)",
     )
+    parser.add_argument(
+        "--intra-op-threads",
+        type=int,
+        default=0,
+        help="ONNX Runtime intra-op threads; 0 (default): on CPU with at most 4 CPUs, one fewer than the "
+        "CPUs, so the HTTP path keeps a core; else ONNX Runtime's default",
+    )
     parser.set_defaults(run=_run_serve)
 
 
@@ -83,6 +90,7 @@ def _run_serve(args: argparse.Namespace) -> int:
             sha256=args.sha256,
             max_body_bytes=args.max_body_bytes,
             drain_timeout_s=args.drain_timeout,
+            intra_op_threads=args.intra_op_threads,
             **options,
         )
     except ValueError as error:

@@ -10,6 +10,7 @@ have a dynamic first dimension is refused at load.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +21,12 @@ import onnxruntime as ort
 
 from warmfleet_inference.agent.gpu import count_gpus
 from warmfleet_inference.exceptions import UnservableModelError
-from warmfleet_inference.server.providers import judge_providers, preload_cuda_libraries, select_providers
+from warmfleet_inference.server.providers import (
+    intra_op_threads,
+    judge_providers,
+    preload_cuda_libraries,
+    select_providers,
+)
 
 LOGGER = logging.getLogger(__name__)
 PLATFORM = "onnxruntime_onnx"
@@ -89,18 +95,33 @@ def _tensor_spec(node: Any) -> TensorSpec:
     return TensorSpec(name=node.name, datatype=datatype, dtype=dtype, shape=shape)
 
 
+def session_options(requested: list[str], configured_threads: int = 0) -> ort.SessionOptions:
+    """The server's session options (the benchmark's raw baseline uses them too)."""
+    options = ort.SessionOptions()
+    # Spinning intra-op threads burn the cores between batches that the HTTP event loop needs; measured
+    # here it cost the server more CPU per request than it saved in wake-up latency.
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    options.intra_op_num_threads = intra_op_threads(
+        requested, len(os.sched_getaffinity(0)), configured_threads
+    )
+    return options
+
+
 class LoadedModel:
     """An ONNX Runtime session and its metadata; `run` is called from one worker thread at a time."""
 
-    def __init__(self, path: Path, name: str) -> None:
+    def __init__(self, path: Path, name: str, intra_op_threads: int = 0) -> None:
         requested = select_providers(ort.get_available_providers())
-        LOGGER.info("loading %s with providers %s (onnxruntime %s)", path, requested, ort.__version__)
+        options = session_options(requested, intra_op_threads)
+        LOGGER.info(
+            "loading %s with providers %s, %s intra-op thread(s) (onnxruntime %s)",
+            path,
+            requested,
+            options.intra_op_num_threads or "ONNX Runtime's default",
+            ort.__version__,
+        )
         if preload_cuda_libraries(ort, requested):
             LOGGER.info("loaded the CUDA and cuDNN libraries with onnxruntime.preload_dlls()")
-        options = ort.SessionOptions()
-        # Spinning intra-op threads burn the cores between batches that the HTTP event loop needs; measured
-        # here it cost the server more CPU per request than it saved in wake-up latency.
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self._session = ort.InferenceSession(str(path), sess_options=options, providers=requested)
         self.providers: list[str] = list(self._session.get_providers())
         self.provider_judgement = judge_providers(requested, self.providers, count_gpus())

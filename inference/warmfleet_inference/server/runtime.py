@@ -47,6 +47,7 @@ class ServerConfig:
     sha256: str | None = None
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     drain_timeout_s: float = DEFAULT_DRAIN_TIMEOUT_SECONDS
+    intra_op_threads: int = 0  # 0: the server's choice (`providers.intra_op_threads`)
     retry_after_s: int = 1
 
     def __post_init__(self) -> None:
@@ -58,6 +59,7 @@ class ServerConfig:
             "warm-up batch sizes must be positive": all(size >= 1 for size in self.warmup_batch_sizes),
             "max body bytes must be positive": self.max_body_bytes >= 1,
             "drain timeout must not be negative": self.drain_timeout_s >= 0,
+            "intra-op threads must not be negative": self.intra_op_threads >= 0,
         }
         failed = [message for message, ok in checks.items() if not ok]
         if failed:
@@ -119,7 +121,7 @@ class ServerRuntime:
         sizes = config.effective_warmup_batch_sizes
         try:
             artifact = fetch_artifact(config.model_uri, config.cache_dir, config.sha256)
-            model = LoadedModel(artifact.path, config.model_name)
+            model = LoadedModel(artifact.path, config.model_name, config.intra_op_threads)
             plan = f"{config.warmup_iterations} warm-up inference(s) at each batch size {list(sizes)}"
             if not self.readiness.advance(ReadinessState.WARMING, f"running {plan}"):
                 return

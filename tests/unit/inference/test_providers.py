@@ -20,11 +20,13 @@ from warmfleet_inference.server.providers import (
     CPU_PROVIDER,
     CUDA_PROVIDER,
     ProviderOutcome,
+    intra_op_threads,
     judge_providers,
     preload_cuda_libraries,
 )
 
 GPU_BUILD = ["TensorrtExecutionProvider", CUDA_PROVIDER, CPU_PROVIDER]
+BOTH, CPU = [CUDA_PROVIDER, CPU_PROVIDER], [CPU_PROVIDER]
 
 
 @pytest.mark.parametrize(
@@ -136,3 +138,21 @@ def test_a_gpu_instance_whose_cuda_session_falls_back_to_cpu_says_so_loudly(
     assert any(
         "NVML sees 1 GPU(s)" in message and "CUDA or cuDNN did not load" in message for message in errors
     )
+
+
+@pytest.mark.parametrize(
+    ("requested", "cpus", "configured", "threads"),
+    [
+        pytest.param(CPU, 2, 0, 1, id="2-cpus-leave-one-to-http"),
+        pytest.param(CPU, 4, 0, 3, id="4-cpus"),
+        pytest.param(CPU, 1, 0, 1, id="1-cpu-still-one-thread"),
+        pytest.param(CPU, 16, 0, 0, id="large-machine-onnxruntime-default"),
+        pytest.param(BOTH, 2, 0, 0, id="cuda-onnxruntime-default"),
+        pytest.param(CPU, 2, 2, 2, id="configured-wins"),
+    ],
+)
+def test_intra_op_threads_leave_a_core_to_the_http_path_on_small_cpu_machines(
+    requested: list[str], cpus: int, configured: int, threads: int
+) -> None:
+    # GIVEN the providers, the CPUs and --intra-op-threads / WHEN sized / THEN (0: ONNX Runtime's default)
+    assert intra_op_threads(requested, cpus, configured) == threads
