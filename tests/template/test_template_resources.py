@@ -125,6 +125,32 @@ def test_group_serves_through_the_target_group_with_elb_health(transformed: dict
     assert update["AutoScalingScheduledAction"] == {"IgnoreUnmodifiedGroupSizeProperties": True}
 
 
+def test_a_failed_warm_up_gate_stops_and_rolls_back_a_model_roll_out(transformed: dict[str, Any]) -> None:
+    # GIVEN the group's rolling update WHEN a new ModelVersion rolls the fleet
+    rolling = transformed["Resources"]["FleetGroup"]["UpdatePolicy"]["AutoScalingRollingUpdate"]
+    # THEN CloudFormation waits for every new instance's gate signal, within the roll-out pause
+    assert rolling["WaitOnResourceSignals"] is True
+    assert rolling["MinSuccessfulInstancesPercent"] == 100
+    assert rolling["PauseTime"] == {"Fn::Sub": "PT${RolloutPauseSeconds}S"}
+    # AND the lifecycle function knows which resource to signal and may signal only this stack
+    variables = transformed["Resources"]["LifecycleFunction"]["Properties"]["Environment"]["Variables"]
+    assert variables["ROLLOUT_STACK_NAME"] == {"Ref": "AWS::StackName"}
+    assert variables["ROLLOUT_RESOURCE_ID"] == "FleetGroup"
+    role = transformed["Resources"]["LifecycleFunctionRole"]["Properties"]
+    statements = [
+        statement for policy in role["Policies"] for statement in policy["PolicyDocument"]["Statement"]
+    ]
+    signal = [s for s in statements if s.get("Action") == "cloudformation:SignalResource"]
+    assert signal == [
+        {
+            "Sid": "SignalThisStacksRollout",
+            "Effect": "Allow",
+            "Action": "cloudformation:SignalResource",
+            "Resource": {"Ref": "AWS::StackId"},
+        }
+    ]
+
+
 def test_group_is_created_after_the_rules_and_configuration_its_instances_need(
     transformed: dict[str, Any],
 ) -> None:
