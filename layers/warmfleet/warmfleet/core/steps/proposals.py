@@ -57,7 +57,10 @@ def _direction(replicas: int, current: int) -> Reason:
 def _total_proposal(
     signal: SignalPolicy, value: float, panic_value: float, current: int
 ) -> tuple[float | None, int, Reason, str, int]:
-    """A total: ``ceil(total / target)`` unless inactive or within the tolerance of the current count."""
+    """A total: ``ceil(total / target)`` unless inactive or within the tolerance of the current count.
+
+    Returns ``(ratio, replicas, reason, message, panic_replicas)`` for :func:`propose_signal`'s record.
+    """
     target = signal.target
     panic_replicas = (
         math.ceil(panic_value / target) if is_active(panic_value, signal.activation_threshold) else 0
@@ -76,7 +79,10 @@ def _total_proposal(
 def _average_proposal(
     signal: SignalPolicy, value: float, panic_value: float, capacity: Capacity
 ) -> tuple[float, int, Reason, str, int]:
-    """A per-instance average: the HPA ratio over the ready instances, warming ones idle on a scale-up."""
+    """A per-instance average: the HPA ratio over the ready instances, warming ones idle on a scale-up.
+
+    Returns ``(ratio, replicas, reason, message, panic_replicas)`` like :func:`_total_proposal`.
+    """
     target, ready, current, tolerance = signal.target, capacity.ready, capacity.counted, signal.tolerance
     panic_replicas = math.ceil(ready * panic_value / target)
     ratio = value / target
