@@ -24,33 +24,20 @@ import contextlib
 import io
 import json
 import logging
-import os
 import statistics
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-os.environ.update(
-    {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "MOTO_EC2_LOAD_DEFAULT_AMIS": "false",
-        "POWERTOOLS_LOG_LEVEL": "ERROR",
-    }
-)
-
-import boto3
 from moto.server import ThreadedMotoServer
+from moto_fleet import Clock, MotoFleet, percentile
 from warmfleet.config import AlarmConfig, AlarmStep, ScalerConfig
 from warmfleet.handlers import alarm, scaler
 
 ROOT = Path(__file__).resolve().parents[1]
-REGION = "us-east-1"
 ARN = "arn:aws:cloudwatch:us-east-1:123456789012:alarm:bench-inflight-high"
 # The template's defaults: in-flight target 4, alarm threshold 8, step +1 instance or +25 %.
 POLICY = {
@@ -61,14 +48,6 @@ POLICY = {
 THRESHOLD = 8.0
 BEFORE, AFTER = 4.0, 12.0
 PUBLISH_PHASE_SECONDS = 3  # the agent's 10-s cycle is not aligned with CloudWatch's periods
-
-
-@dataclass
-class Clock:
-    now: datetime
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @dataclass
@@ -88,52 +67,15 @@ class AlarmModel:
         return breaches >= self.needed
 
 
-class Bench:
-    """A moto server with an AMI, a launch template and the state table; makes groups on it."""
+class Bench(MotoFleet):
+    """The shared moto fleet, with the alarm event and groups at the in-flight target."""
 
     def __init__(self, endpoint: str) -> None:
-        self.endpoint = endpoint
-        self.session = boto3.session.Session(region_name=REGION)
-        ec2 = self.client("ec2")
-        image = ec2.register_image(
-            Name="bench-gpu",
-            RootDeviceName="/dev/xvda",
-            BlockDeviceMappings=[{"DeviceName": "/dev/xvda", "Ebs": {"VolumeSize": 8}}],
-        )
-        ec2.create_launch_template(
-            LaunchTemplateName="bench-template",
-            LaunchTemplateData={"ImageId": image["ImageId"], "InstanceType": "g5.xlarge"},
-        )
-        self.table = "bench-state"
-        self.client("dynamodb").create_table(
-            TableName=self.table,
-            KeySchema=[
-                {"AttributeName": "pk", "KeyType": "HASH"},
-                {"AttributeName": "sk", "KeyType": "RANGE"},
-            ],
-            AttributeDefinitions=[
-                {"AttributeName": "pk", "AttributeType": "S"},
-                {"AttributeName": "sk", "AttributeType": "S"},
-            ],
-            BillingMode="PAY_PER_REQUEST",
-        )
+        super().__init__(endpoint)
         self.event = json.loads((ROOT / "events" / "alarm" / "alarm.json").read_text())
 
-    def client(self, service: str) -> Any:
-        return self.session.client(service, endpoint_url=self.endpoint)  # type: ignore[call-overload]
-
     def group(self) -> tuple[ScalerConfig, Clock]:
-        suffix = uuid.uuid4().hex[:8]
-        name = f"bench-{suffix}"
-        self.client("autoscaling").create_auto_scaling_group(
-            AutoScalingGroupName=name,
-            LaunchTemplate={"LaunchTemplateName": "bench-template", "Version": "$Latest"},
-            MinSize=1,
-            MaxSize=50,
-            DesiredCapacity=2,
-            AvailabilityZones=[f"{REGION}a"],
-        )
-        queue = self.client("sqs").create_queue(QueueName=f"bench-{suffix}")["QueueUrl"]
+        _, name, queue = self.new_group(desired=2, max_size=50)
         config = ScalerConfig(name, self.table, queue, json.loads(json.dumps(POLICY)), None, False)
         start = datetime.now(UTC).replace(second=0, microsecond=0)
         return config, Clock(start)
@@ -153,10 +95,7 @@ class Bench:
         )
 
     def desired(self, config: ScalerConfig) -> int:
-        groups = self.client("autoscaling").describe_auto_scaling_groups(
-            AutoScalingGroupNames=[config.group_name]
-        )
-        return int(groups["AutoScalingGroups"][0]["DesiredCapacity"])
+        return super().desired(config.group_name)
 
     def alarm_event(self, at: datetime) -> dict[str, Any]:
         event: dict[str, Any] = json.loads(json.dumps(self.event))
@@ -213,11 +152,6 @@ ROWS: list[tuple[str, int | None, tuple[int, int] | None]] = [
     ("tick path, 1-minute schedule", 60, None),
     ("deployed stack: alarm (2 of 3) and 15-s ticks", 15, (3, 2)),
 ]
-
-
-def _percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
 def handler_durations(bench: Bench, runs: int) -> tuple[list[float], list[float]]:
@@ -277,8 +211,8 @@ def main(argv: list[str] | None = None) -> int:
         alarms, ticks = handler_durations(bench, args.runs)
         print(f"handler duration on moto over {args.runs} runs (ms)")
         for name, values in (("alarm handler (ALARM/OK in turn)", alarms), ("scaler tick (baseline)", ticks)):
-            p50, p99 = _percentile(values, 0.5), _percentile(values, 0.99)
-            print(f"{name:<50} p50 {p50:6.0f}  p99 {p99:6.0f}  p50 ratio {p50 / _percentile(ticks, 0.5):.2f}")
+            p50, p99 = percentile(values, 0.5), percentile(values, 0.99)
+            print(f"{name:<50} p50 {p50:6.0f}  p99 {p99:6.0f}  p50 ratio {p50 / percentile(ticks, 0.5):.2f}")
     finally:
         server.stop()
     return 0

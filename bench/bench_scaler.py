@@ -27,30 +27,17 @@ import statistics
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-os.environ.update(
-    {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "MOTO_EC2_LOAD_DEFAULT_AMIS": "false",
-        "POWERTOOLS_LOG_LEVEL": "ERROR",
-    }
-)
-
-import boto3
 from moto.server import ThreadedMotoServer
+from moto_fleet import Clock, MotoFleet, percentile
 from warmfleet.config import ScalerConfig
 from warmfleet.handlers import scaler
 
 ROOT = Path(__file__).resolve().parents[1]
-REGION = "us-east-1"
 TICK = {"warmfleet": "tick"}
 POLICY = {
     "signals": [
@@ -64,65 +51,19 @@ CALL_GOAL = 5
 IMPORT_GOAL_MS = 300.0
 
 
-@dataclass
-class Clock:
-    now: datetime
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-class Bench:
-    """A moto server with an AMI, a launch template and a state table; makes groups and scalers on it."""
+class Bench(MotoFleet):
+    """The shared moto fleet, counting every AWS call its clients make; groups come with a pause parameter."""
 
     def __init__(self, endpoint: str) -> None:
-        self.endpoint = endpoint
+        super().__init__(endpoint)
         self.calls: list[str] = []
-        self.session = boto3.session.Session(region_name=REGION)
         self.session.events.register("before-call.*.*", self._count)
-        ec2 = self.client("ec2")
-        image = ec2.register_image(
-            Name="bench-gpu",
-            RootDeviceName="/dev/xvda",
-            BlockDeviceMappings=[{"DeviceName": "/dev/xvda", "Ebs": {"VolumeSize": 8}}],
-        )
-        self.template = "bench-template"
-        ec2.create_launch_template(
-            LaunchTemplateName=self.template,
-            LaunchTemplateData={"ImageId": image["ImageId"], "InstanceType": "g5.xlarge"},
-        )
-        self.table = "bench-state"
-        self.client("dynamodb").create_table(
-            TableName=self.table,
-            KeySchema=[
-                {"AttributeName": "pk", "KeyType": "HASH"},
-                {"AttributeName": "sk", "KeyType": "RANGE"},
-            ],
-            AttributeDefinitions=[
-                {"AttributeName": "pk", "AttributeType": "S"},
-                {"AttributeName": "sk", "AttributeType": "S"},
-            ],
-            BillingMode="PAY_PER_REQUEST",
-        )
 
     def _count(self, model: Any, **_: Any) -> None:
         self.calls.append(model.name)
 
-    def client(self, service: str) -> Any:
-        return self.session.client(service, endpoint_url=self.endpoint)  # type: ignore[call-overload]
-
     def group(self, size: int) -> tuple[ScalerConfig, Clock]:
-        suffix = uuid.uuid4().hex[:8]
-        name = f"bench-{suffix}"
-        self.client("autoscaling").create_auto_scaling_group(
-            AutoScalingGroupName=name,
-            LaunchTemplate={"LaunchTemplateName": self.template, "Version": "$Latest"},
-            MinSize=1,
-            MaxSize=200,
-            DesiredCapacity=size,
-            AvailabilityZones=[f"{REGION}a"],
-        )
-        queue = self.client("sqs").create_queue(QueueName=f"bench-{suffix}")["QueueUrl"]
+        suffix, name, queue = self.new_group(desired=size, max_size=200)
         parameter = f"/bench/{suffix}/paused"
         self.client("ssm").put_parameter(Name=parameter, Value="false", Type="String")
         config = ScalerConfig(name, self.table, queue, dict(POLICY), parameter, False)
@@ -148,10 +89,7 @@ class Bench:
         )
 
     def desired(self, config: ScalerConfig) -> int:
-        groups = self.client("autoscaling").describe_auto_scaling_groups(
-            AutoScalingGroupNames=[config.group_name]
-        )
-        return int(groups["AutoScalingGroups"][0]["DesiredCapacity"])
+        return super().desired(config.group_name)
 
 
 def tick(runtime: scaler.ScalerRuntime, config: ScalerConfig) -> dict[str, Any]:
@@ -213,11 +151,6 @@ def bench_import(runs: int) -> None:
     )
 
 
-def _percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
-
-
 def bench_duration(bench: Bench, ticks: int) -> None:
     print("3. handler duration on moto (20 instances; load alternating so some ticks scale)")
     config, clock = bench.group(20)
@@ -233,8 +166,8 @@ def bench_duration(bench: Bench, ticks: int) -> None:
         started = time.perf_counter()
         autoscaling.describe_auto_scaling_groups(AutoScalingGroupNames=[config.group_name])
         baseline.append((time.perf_counter() - started) * 1000)
-    p50, p99 = _percentile(durations, 0.5), _percentile(durations, 0.99)
-    b50, b99 = _percentile(baseline, 0.5), _percentile(baseline, 0.99)
+    p50, p99 = percentile(durations, 0.5), percentile(durations, 0.99)
+    b50, b99 = percentile(baseline, 0.5), percentile(baseline, 0.99)
     print(
         f"   tick p50 {p50:.1f} ms, p99 {p99:.1f} ms; baseline DescribeAutoScalingGroups p50 {b50:.1f} ms, "
         f"p99 {b99:.1f} ms; tick/baseline p99 {p99 / b99:.1f}"
