@@ -24,7 +24,7 @@ from typing import Any
 import pytest
 from samcli.yamlhelper import yaml_parse
 from warmfleet.core import DecisionInputs, Policy, decide
-from warmfleet.handlers.scaler import emit_decision_metrics
+from warmfleet.handlers.scaler_act import emit_decision_metrics
 from warmfleet.signals import IN_FLIGHT_METRIC, metric_sources
 from warmfleet.signals.cloudwatch import MetricQuery, build_signal_queries
 from warmfleet.signals.instances import build_instance_queries

@@ -16,14 +16,14 @@ from typing import Any
 
 import pytest
 from warmfleet.core import DecisionInputs, Policy, decide
-from warmfleet.handlers.scaler import emit_decision_metrics
+from warmfleet.handlers.scaler_act import emit_decision_metrics
 from warmfleet_inference.agent.metrics import NAMESPACE, MetricName, dimension_sets
 
 from .template_support import ROOT, metrics_read, resources_of_type
 
 # Published by the lifecycle function (Powertools EMF, {AutoScalingGroupName}, service dimension off).
 LIFECYCLE_METRICS = {"WarmupSeconds", "DrainSeconds", "Abandoned"}
-# Published by the scaler (EMF, warmfleet.handlers.scaler.emit_decision_metrics): capacity, each signal's
+# Published by the scaler (EMF, warmfleet.handlers.scaler_act.emit_decision_metrics): capacity, each signal's
 # proposal (dimension Signal), the decision's reason (dimension Reason), failed collectors.
 SCALER_METRICS = {"DesiredCapacity", "ProposedCapacity", "Decisions", "CollectorFailures"}
 EVERY_METRIC = {str(name) for name in MetricName} | LIFECYCLE_METRICS | SCALER_METRICS

@@ -9,14 +9,14 @@ before any AWS call. A tick then:
 4. stores the new state conditionally — if another invocation (the alarm path) stored first, this one logs
    and exits without acting,
 5. acts through `warmfleet.aws.autoscaling` (nothing when paused or in dry run, which log what they would
-   do), logs the whole decision and emits its metrics (Powertools EMF).
+   do), logs the whole decision and emits its metrics (Powertools EMF) — that half lives in
+   `warmfleet.handlers.scaler_act`.
 
 boto3 is imported only when the first tick builds the runtime, so importing this module stays cheap.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -27,27 +27,24 @@ from aws_lambda_powertools import Logger
 from warmfleet.config import ScalerConfig
 from warmfleet.exceptions import ConcurrentUpdateError, ConfigurationError, InvalidEventError
 from warmfleet.handlers.outcome import Outcome, OutcomeStatus, RejectReason, parse_event, rejected
+from warmfleet.handlers.scaler_act import act, emit_decision_metrics, log_failed_activities, outcome_of
 from warmfleet.models import ScalerTick
 
 if TYPE_CHECKING:
     from mypy_boto3_cloudwatch import CloudWatchClient
 
-    from warmfleet.aws.autoscaling import ActionReport, GroupActuator
+    from warmfleet.aws.autoscaling import GroupActuator
     from warmfleet.aws.scaler_state import ScalerState, ScalerStateStore
-    from warmfleet.core import Decision, Policy
+    from warmfleet.core import Policy
     from warmfleet.schedules import ScheduleBounds, ScheduleWindow
-    from warmfleet.signals import Collectors, MetricSource, Observation
+    from warmfleet.signals import Collectors, MetricSource
     from warmfleet.signals.warmup_lead import WarmupLeadCache
 
 logger = Logger(child=True)
 
 #: The key of the POLICY document that points signals at other metrics (popped before the core sees it).
 METRIC_SOURCES_KEY = "metric_sources"
-#: How old a per-instance in-flight datapoint may be for the scale-in choice.
-INSTANCE_STALENESS_SECONDS = 60.0
 TICK_WRITER = "tick"
-NAMESPACE = "warmfleet"
-GROUP_DIMENSION = "AutoScalingGroupName"
 
 
 def classify(event: object) -> ScalerTick | Outcome:
@@ -209,7 +206,7 @@ def run_pipeline(
             paused=observation.paused,
         )
         decision = core.decide(inputs, runtime.policy, state.history, now=now)
-        failed_after = _log_failed_activities(runtime, config, state, unlisted)
+        failed_after = log_failed_activities(runtime, config, state, unlisted)
         new_state = state.evolve(
             history=decision.history,
             launch_times=dict(group.launch_times),
@@ -233,8 +230,8 @@ def run_pipeline(
                 "reason": "concurrent-update",
                 "message": str(error),
             }
-    report = _act(runtime, config, decision, observation, unlisted=unlisted, now=now)
-    outcome = _outcome(config, decision, observation, report)
+    report = act(runtime, config, decision, observation, unlisted=unlisted, now=now)
+    outcome = outcome_of(config, decision, observation, report)
     logger.info(
         "scaler decision",
         extra={
@@ -256,125 +253,3 @@ def run_pipeline(
         )
     emit_decision_metrics(config.group_name, decision, collector_errors=len(observation.errors))
     return outcome
-
-
-def emit_decision_metrics(group: str, decision: Decision, *, collector_errors: int) -> None:
-    """EMF metrics (namespace `warmfleet`): DesiredCapacity, each signal's ProposedCapacity, the reason.
-
-    One EMF document per metric, each under `{AutoScalingGroupName}` plus `Signal` for a proposal and
-    `Reason` for the decision count, so a dashboard can graph why the group moved. `service=""` leaves out
-    Powertools' default `service` dimension, as the metric contract has only the group's.
-    """
-    from aws_lambda_powertools.metrics import MetricUnit  # noqa: PLC0415 - used once per tick
-    from aws_lambda_powertools.metrics.base import SingleMetric  # noqa: PLC0415 - likewise
-
-    metrics: list[tuple[str, float, dict[str, str]]] = [
-        ("DesiredCapacity", decision.desired_capacity, {}),
-        ("Decisions", 1, {"Reason": str(decision.reason)}),
-        ("CollectorFailures", collector_errors, {}),
-    ]
-    metrics += [
-        ("ProposedCapacity", p.desired, {"Signal": p.signal})
-        for p in decision.proposals
-        if p.desired is not None
-    ]
-    for name, value, extra in metrics:
-        metric = SingleMetric(namespace=NAMESPACE, service="")
-        metric.add_metric(name=name, unit=MetricUnit.Count, value=value)
-        for key, dimension in {GROUP_DIMENSION: group, **extra}.items():
-            metric.add_dimension(name=key, value=dimension)
-        print(json.dumps(metric.serialize_metric_set(), separators=(",", ":")))  # EMF goes to stdout
-
-
-def _log_failed_activities(
-    runtime: ScalerRuntime, config: ScalerConfig, state: ScalerState, unlisted: int
-) -> datetime | None:
-    """Read failed scaling activities only while the group owes launches; log each one once."""
-    if unlisted == 0:
-        return state.last_failed_activity_at
-    from warmfleet import signals  # noqa: PLC0415 - see the module doc
-
-    try:
-        failed = signals.collect_failed_activities(
-            runtime.actuator.client, config.group_name, after=state.last_failed_activity_at
-        )
-    except Exception as error:
-        logger.warning("scaling activities could not be read", extra={"error": str(error)})
-        return state.last_failed_activity_at
-    for activity in failed:
-        logger.error(
-            "scaling activity failed", extra={"activity": activity.as_log(), "owedLaunches": unlisted}
-        )
-    return failed[-1].start_time if failed else state.last_failed_activity_at
-
-
-def _act(
-    runtime: ScalerRuntime,
-    config: ScalerConfig,
-    decision: Decision,
-    observation: Observation,
-    *,
-    unlisted: int,
-    now: datetime,
-) -> ActionReport | None:
-    """Apply the decision; None when nothing may act (paused, dry run) or nothing changes."""
-    if not decision.changed or decision.paused:
-        return None
-    in_flight = None
-    if decision.remove_count > unlisted:
-        in_flight = _instance_in_flight(runtime, config, observation, now)
-    if config.dry_run:
-        chosen = runtime.actuator.plan_removals(
-            observation.group.instances, in_flight or {}, decision.remove_count - unlisted
-        )
-        logger.info(
-            "dry run: would scale", extra={"desired": decision.desired_capacity, "wouldTerminate": chosen}
-        )
-        return None
-    return runtime.actuator.apply(
-        desired=decision.desired_capacity,
-        current=decision.current_capacity,
-        instances=observation.group.instances,
-        in_flight=in_flight,
-        unlisted=unlisted,
-    )
-
-
-def _instance_in_flight(
-    runtime: ScalerRuntime, config: ScalerConfig, observation: Observation, now: datetime
-) -> dict[str, float | None] | None:
-    from warmfleet import signals  # noqa: PLC0415 - see the module doc
-
-    source = runtime.sources.get(signals.SignalName.IN_FLIGHT_REQUESTS, signals.IN_FLIGHT_METRIC)
-    ids = [instance.instance_id for instance in observation.group.instances]
-    try:
-        return signals.collect_instance_in_flight(
-            runtime.cloudwatch,
-            source,
-            config.group_name,
-            ids,
-            now=now,
-            staleness_seconds=INSTANCE_STALENESS_SECONDS,
-        )
-    except Exception as error:
-        logger.warning(
-            "per-instance in-flight could not be read: the group chooses", extra={"error": str(error)}
-        )
-        return None
-
-
-def _outcome(
-    config: ScalerConfig, decision: Decision, observation: Observation, report: ActionReport | None
-) -> dict[str, Any]:
-    return {
-        "status": str(OutcomeStatus.DONE),
-        "reason": str(decision.reason),
-        "message": decision.message,
-        "desired": decision.desired_capacity,
-        "previous": decision.current_capacity,
-        "acted": report is not None and not report.errors,
-        "dryRun": config.dry_run,
-        "paused": decision.paused,
-        "actions": report.as_dict() if report else None,
-        "collectorErrors": list(observation.errors),
-    }
