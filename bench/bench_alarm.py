@@ -23,7 +23,6 @@ import argparse
 import contextlib
 import io
 import json
-import logging
 import statistics
 import time
 from collections.abc import Callable
@@ -32,8 +31,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from moto.server import ThreadedMotoServer
-from moto_fleet import Clock, MotoFleet, percentile
+from moto_fleet import Clock, MotoFleet, moto_endpoint, percentile
 from warmfleet.config import AlarmConfig, AlarmStep, ScalerConfig
 from warmfleet.handlers import alarm, scaler
 
@@ -184,12 +182,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--runs", type=int, default=40, help="handler invocations timed (default 40)")
     args = parser.parse_args(argv)
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    try:
-        host, port = server.get_host_and_port()
-        bench = Bench(f"http://{host}:{port}")
+    with moto_endpoint() as endpoint:
+        bench = Bench(endpoint)
         offsets = [10.0 * i / args.offsets for i in range(args.offsets)]
         results: dict[str, list[float]] = {}
         for name, tick_seconds, model in ROWS:
@@ -213,8 +207,6 @@ def main(argv: list[str] | None = None) -> int:
         for name, values in (("alarm handler (ALARM/OK in turn)", alarms), ("scaler tick (baseline)", ticks)):
             p50, p99 = percentile(values, 0.5), percentile(values, 0.99)
             print(f"{name:<50} p50 {p50:6.0f}  p99 {p99:6.0f}  p50 ratio {p50 / percentile(ticks, 0.5):.2f}")
-    finally:
-        server.stop()
     return 0
 
 

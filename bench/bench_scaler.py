@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
-import logging
 import os
 import statistics
 import subprocess
@@ -32,8 +31,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from moto.server import ThreadedMotoServer
-from moto_fleet import Clock, MotoFleet, percentile
+from moto_fleet import Clock, MotoFleet, moto_endpoint, percentile
 from warmfleet.config import ScalerConfig
 from warmfleet.handlers import scaler
 
@@ -214,12 +212,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ticks", type=int, default=40, help="ticks per measurement (default 40)")
     parser.add_argument("--imports", type=int, default=9, help="fresh interpreters per import timing")
     args = parser.parse_args(argv)
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    try:
-        host, port = server.get_host_and_port()
-        bench = Bench(f"http://{host}:{port}")
+    with moto_endpoint() as endpoint:
+        bench = Bench(endpoint)
         steps: list[Callable[[], None]] = [
             lambda: bench_calls(bench, args.ticks),
             lambda: bench_import(args.imports),
@@ -228,8 +222,6 @@ def main(argv: list[str] | None = None) -> int:
         ]
         for step in steps:
             step()
-    finally:
-        server.stop()
     return 0
 
 
