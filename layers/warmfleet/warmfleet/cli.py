@@ -12,11 +12,9 @@ from collections.abc import Sequence
 
 from warmfleet import __version__
 from warmfleet.cli_decide import add_decide_parser
+from warmfleet.cli_simulate import add_simulate_parser
 
 _PENDING = {
-    "simulate": (
-        "replay a request trace against warmfleet and the peers' policies (arrives with the simulator)"
-    ),
     "demo": "run the whole system on this machine: moto and a local fleet (arrives with the local fleet)",
 }
 
@@ -40,6 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"warmfleet {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     add_decide_parser(subparsers)
+    add_simulate_parser(subparsers)
     for name in _PENDING:
         _add_pending(subparsers, name)
     return parser

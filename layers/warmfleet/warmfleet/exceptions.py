@@ -34,3 +34,7 @@ class ConcurrentUpdateError(WarmfleetError):
 
 class VerificationError(WarmfleetError):
     """An instance's server did not pass the readiness check and canary inference before CONTINUE."""
+
+
+class TraceError(WarmfleetError):
+    """A request trace the simulator was given is missing, empty or has a malformed row."""
