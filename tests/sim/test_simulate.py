@@ -170,7 +170,7 @@ def test_the_plot_is_a_png(everything: Simulation, tmp_path: Path) -> None:
 
 
 def test_a_policy_file_drives_warmfleet(trace: Trace) -> None:
-    # GIVEN warmfleet's policy from a file (target 6 in flight, faster scale-down) and the default
+    # GIVEN warmfleet's policy from a file (scale-down window 120 s, 50 % a minute) and the default one
     custom = load_policy(EVENTS / "sim" / "policy.yaml")
     tuned = run_simulation(trace, FleetModel(), ["warmfleet"], seed=7, warmfleet_policy=custom)
     default = run_simulation(trace, FleetModel(), ["warmfleet"], seed=7)

@@ -48,7 +48,7 @@ def add_simulate_parser(
         "--policy", action="append", metavar="NAME",
         help=f"{', '.join(POLICY_NAMES)} or all (default); repeat for several",
     )  # fmt: skip
-    parser.add_argument("--out", type=Path, default=Path("sim-out"), metavar="DIR", help="(default: sim-out)")
+    parser.add_argument("--out", type=Path, default=Path("out/sim"), metavar="DIR", help="(default: out/sim)")
     parser.add_argument("--seed", type=int, default=1, help="seeds the launch jitter (default: 1)")
     parser.add_argument("--offset", type=float, default=0.0, metavar="S", help="skip the first S seconds")
     parser.add_argument("--duration", type=float, metavar="S", help="replay only S seconds of the trace")

@@ -16,6 +16,10 @@ gate holds it until then) plus up to ``launch_jitter_seconds`` (drawn from the s
 scaler asked for it; the agent publishes in-flight requests every ``agent_interval_seconds`` (10 s, high
 resolution); CloudWatch answers a ``metric_period_seconds`` datapoint ``metric_delay_seconds`` after its
 period ends; the scaler decides every ``tick_seconds`` (15 s, the Step Functions loop).
+
+Every policy aims at ``target_in_flight`` requests per instance: 6 by default, 75 % of the 8 slots (Knative's
+default target utilization is 70 %); warmfleet's own default policy says 4 (an instance of unknown
+concurrency), which on 8 slots buys a third more instances for the same traffic.
 """
 
 from __future__ import annotations
@@ -49,7 +53,7 @@ class FleetModel:
     slo_ttft_seconds: float = 2.0
     min_size: int = 1
     max_size: int = 50
-    target_in_flight: float = 4.0
+    target_in_flight: float = 6.0
 
     def __post_init__(self) -> None:
         positive = {

@@ -158,7 +158,9 @@ def write_plot(document: Mapping[str, Any], path: Path) -> Path:
             capacity.step(minutes, sizes, where="post", label=name, color="grey", linestyle="--")
         else:
             sizes = [row[2] + row[3] for row in rows]  # launching + serving: what the group holds
-            capacity.step(minutes, sizes, where="post", label=name)
+            # warmfleet wide and underneath, so a peer that decides the same stays visible on top of it
+            width, order = (4.0, 1) if name == "warmfleet" else (1.4, 2)
+            capacity.step(minutes, sizes, where="post", label=name, linewidth=width, zorder=order)
     capacity.set_ylabel("instances (launching + serving)")
     capacity.set_xlabel("minutes from the trace's start")
     capacity.legend(loc="upper right")
