@@ -13,6 +13,7 @@ from warmfleet.cli import main
 from tests.conftest import EVENTS, ROOT
 
 CONV = ROOT / "tests" / "data" / "traces" / "AzureLLMInferenceTrace_conv.csv"
+SERVEGEN = ROOT / "tests" / "data" / "traces" / "servegen_m-large_total_10min.csv"
 BIN = Path(sys.executable).parent
 SHORT = ["--trace", str(CONV), "--duration", "120"]
 
@@ -47,6 +48,23 @@ def test_model_flags_reach_the_model(tmp_path: Path) -> None:
     assert not (tmp_path / "simulation.png").exists()
 
 
+def test_trace_b_runs_with_a_token_source(tmp_path: Path) -> None:
+    # GIVEN half an hour of trace B, its rate divided by 200, tokens drawn from the conversation trace
+    argv = ["simulate", "--trace", str(SERVEGEN), "--tokens-from", str(CONV), "--duration", "1800"]
+    # WHEN warmfleet is simulated
+    assert (
+        main([*argv, "--divisor", "200", "--policy", "warmfleet", "--out", str(tmp_path), "--no-plot"]) == 0
+    )
+    # THEN the result records the generated trace: its windows' counts / 200, and how they were made
+    document = json.loads((tmp_path / "simulation.json").read_text())
+    assert document["trace"]["requests"] == sum(round(n / 200) for n in (127668, 107819, 112633))
+    assert document["trace"]["sources"][1:] == [
+        "tokens: AzureLLMInferenceTrace_conv.csv",
+        "rate / 200",
+        "seed 1",
+    ]
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
@@ -61,6 +79,7 @@ def test_model_flags_reach_the_model(tmp_path: Path) -> None:
             id="policy-with-an-unmodelled-signal",
         ),
         pytest.param([*SHORT, "--warmfleet-policy", str(CONV)], "not valid", id="policy-not-a-document"),
+        pytest.param(["--trace", str(SERVEGEN)], "trace B has no token counts", id="trace-b-without-tokens"),
     ],
 )
 def test_bad_input_exits_2_and_writes_nothing(

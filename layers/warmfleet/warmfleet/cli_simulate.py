@@ -1,10 +1,10 @@
 """``warmfleet simulate``: replay a real request trace against warmfleet and the peers' policies.
 
-Loads one or more trace A files (:mod:`warmfleet.sim.trace`), optionally a slice of them and time
-compression, runs :func:`warmfleet.sim.run_simulation` for the chosen policies, prints one line per policy,
-and writes ``simulation.json`` and ``simulation.png`` into ``--out``. Bad input (a missing or malformed
-trace, an unknown policy, an invalid constant or policy file) prints the reason on stderr and exits 2,
-before anything is written.
+Loads one or more trace A files or the trace B totals (:mod:`warmfleet.sim.trace`), optionally a slice
+and time compression, runs :func:`warmfleet.sim.run_simulation` for the chosen policies, prints one line
+per policy, and writes ``simulation.json`` and ``simulation.png`` into ``--out``. Bad input (a missing or
+malformed trace, an unknown policy, an invalid constant or policy file) prints the reason on stderr and
+exits 2, before anything is written.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ def add_simulate_parser(
     parser = subparsers.add_parser("simulate", help=HELP, description=HELP)
     parser.add_argument(
         "--trace", type=Path, action="append", required=True, metavar="FILE.csv",
-        help="an Azure LLM inference trace CSV (repeat to merge, e.g. code and conv)",
+        help="a trace A CSV (repeat to merge code and conv) or the trace B totals CSV",
     )  # fmt: skip
     parser.add_argument(
         "--policy", action="append", metavar="NAME",
@@ -53,6 +53,14 @@ def add_simulate_parser(
     parser.add_argument("--offset", type=float, default=0.0, metavar="S", help="skip the first S seconds")
     parser.add_argument("--duration", type=float, metavar="S", help="replay only S seconds of the trace")
     parser.add_argument("--speed", type=float, default=1.0, help="time compression: 2 replays twice as fast")
+    parser.add_argument(
+        "--divisor", type=float, default=100.0, metavar="D",
+        help="trace B only: divide its request counts by D (default: 100)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--tokens-from", type=Path, metavar="FILE.csv",
+        help="trace B only: a trace A file whose requests' token counts are drawn at random",
+    )  # fmt: skip
     parser.add_argument("--warmfleet-policy", type=Path, metavar="POLICY.yaml", help="warmfleet's policy")
     parser.add_argument("--fixed-size", type=int, metavar="N", help="fixed fleet size (default: oracle peak)")
     parser.add_argument("--initial-size", type=int, metavar="N", help="instances serving at the start")
@@ -102,7 +110,13 @@ def run_simulate(args: argparse.Namespace) -> int:
             if value is not None and value < 0:
                 raise ConfigurationError(f"{name} must be >= 0, got {value}")
         trace = load_trace(
-            args.trace, offset_seconds=args.offset, duration_seconds=args.duration, speed=args.speed
+            args.trace,
+            offset_seconds=args.offset,
+            duration_seconds=args.duration,
+            speed=args.speed,
+            seed=args.seed,
+            divisor=args.divisor,
+            token_source=args.tokens_from,
         )
         policy = load_policy(args.warmfleet_policy) if args.warmfleet_policy else None
         result = run_simulation(
