@@ -6,7 +6,10 @@ from datetime import timedelta
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from warmfleet.core import AlarmStep, DecisionInputs, History, Policy, SignalReading, decide
+from warmfleet.core import AlarmStep, DecisionInputs, History, Policy, Reason, SignalReading, decide
+from warmfleet.core.decision import Proposal, StepOutcome
+from warmfleet.core.policy import SignalKind
+from warmfleet.core.reasons import SignalStatus, Step
 
 from tests.unit.core.builders import BACKLOG, EMPTY, GPU, NOW, fleet, inputs, policy, reading
 
@@ -163,6 +166,34 @@ def test_ceiling_never_exceeded_except_by_min_size(group: DecisionInputs, histor
         return
     decision = decide(group, POLICY, history, now=NOW)
     assert decision.recommended_capacity <= max(group.schedule_ceiling, group.group.min_size)
+
+
+@settings(max_examples=60, deadline=None)
+@given(groups(), histories())
+def test_every_record_is_well_formed(group: DecisionInputs, history: History) -> None:
+    # GIVEN any group and history WHEN decide() runs
+    decision = decide(group, POLICY, history, now=NOW)
+    # THEN every record built from a bare tuple (decision.new_record) has all its fields, typed:
+    # mypy cannot check those calls, so this does
+    for step, record in zip(Step, decision.steps, strict=True):
+        assert type(record) is StepOutcome and len(record) == len(StepOutcome._fields)
+        assert (record.step, type(record.value), type(record.reason), type(record.message)) == (
+            step,
+            int,
+            Reason,
+            str,
+        )
+    assert [p.signal for p in decision.proposals] == [s.name for s in POLICY.signals]
+    for proposal in decision.proposals:
+        assert type(proposal) is Proposal and len(proposal) == len(Proposal._fields)
+        assert (type(proposal.kind), type(proposal.status), type(proposal.reason)) == (
+            SignalKind,
+            SignalStatus,
+            Reason,
+        )
+        assert type(proposal.message) is str and type(proposal.failures) is int
+        assert proposal.replicas is None or type(proposal.replicas) is int
+        assert proposal.panic_replicas is None or type(proposal.panic_replicas) is int
 
 
 def test_policy_fixture_is_valid() -> None:

@@ -1,18 +1,24 @@
 """What ``decide()`` returns: the number, why, every proposal and step, and the next history.
 
-The per-signal and per-step records are typed ``NamedTuple``s (immutable like a
-frozen dataclass, and built several times per decision at a fraction of the
-cost); the decision itself is a frozen dataclass.
+Every record here is a typed ``NamedTuple``: immutable like a frozen dataclass,
+and built at a tenth of its cost (a frozen dataclass sets each field through
+``object.__setattr__``), which matters because ``decide()`` builds about twenty
+of them per call.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from warmfleet.core.history import History
 from warmfleet.core.policy import SignalKind
 from warmfleet.core.reasons import Reason, SignalStatus, Step
+
+#: ``new_record(StepOutcome, (step, value, reason, message))`` builds a record from the tuple of all
+#: its fields in one C call, as ``NamedTuple._make`` does inside. ``StepOutcome(...)`` first runs the
+#: NamedTuple's generated Python ``__new__``: about three times the cost, and ``decide()`` builds a
+#: dozen records per call. mypy does not check the fields of such a call; the step tests do.
+new_record = tuple.__new__
 
 
 class Proposal(NamedTuple):
@@ -145,8 +151,7 @@ class Capacity(NamedTuple):
         }
 
 
-@dataclass(frozen=True, slots=True)
-class Decision:
+class Decision(NamedTuple):
     """The outcome of one ``decide()`` call.
 
     ``desired_capacity`` is what to set (the current desired capacity when the

@@ -10,8 +10,8 @@ of the alarms still in ALARM. Times are seconds since the epoch.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -21,10 +21,14 @@ from warmfleet.core.rules.stabilization import Recommendation
 
 HISTORY_VERSION = 1
 
+# The defaults are shared by every History, so they are immutable.
+_NO_COUNTS: Mapping[str, int] = MappingProxyType({})
 
-@dataclass(frozen=True, slots=True)
-class History:
+
+class History(NamedTuple):
     """The state carried from one decision to the next (empty for a group never seen).
+
+    A ``NamedTuple``, like the other records ``decide()`` builds on every call.
 
     Examples
     --------
@@ -35,9 +39,9 @@ class History:
     recommendations: tuple[Recommendation, ...] = ()
     scale_up_events: tuple[ScaleEvent, ...] = ()
     scale_down_events: tuple[ScaleEvent, ...] = ()
-    signal_failures: Mapping[str, int] = field(default_factory=dict)
-    panic: PanicState = field(default_factory=PanicState)
-    alarm_floors: Mapping[str, int] = field(default_factory=dict)
+    signal_failures: Mapping[str, int] = _NO_COUNTS
+    panic: PanicState = PanicState()
+    alarm_floors: Mapping[str, int] = _NO_COUNTS
 
     @property
     def size(self) -> int:

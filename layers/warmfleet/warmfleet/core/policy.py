@@ -20,6 +20,7 @@ Loading a policy from YAML, JSON or the environment lives outside the core
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 from functools import cached_property
 from typing import Self
@@ -54,6 +55,27 @@ class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+@dataclass(frozen=True, slots=True)
+class SignalRule:
+    """A signal's policy as ``decide()`` reads it on every call: plain slots, derived values computed once.
+
+    A pydantic model's field access is several times a slot's on CPython (BaseModel
+    defines ``__getattr__``), and step 1 reads about ten fields per signal per call.
+
+    >>> SignalPolicy(name="QueueBacklog", kind="total", target=10).rule.total
+    True
+    """
+
+    name: str
+    kind: SignalKind
+    total: bool
+    target: float
+    target_text: str
+    tolerance: Tolerance
+    activation_threshold: float
+    staleness_seconds: float
+
+
 class SignalPolicy(_Frozen):
     """One signal: its kind, target, tolerance band, activation threshold and staleness limit.
 
@@ -77,6 +99,20 @@ class SignalPolicy(_Frozen):
     def target_text(self) -> str:
         """The target as the decision messages print it (``{target:g}``), formatted once per policy."""
         return f"{self.target:g}"
+
+    @cached_property
+    def rule(self) -> SignalRule:
+        """This signal as step 1 reads it (see :class:`SignalRule`)."""
+        return SignalRule(
+            name=self.name,
+            kind=self.kind,
+            total=self.kind is SignalKind.TOTAL,
+            target=self.target,
+            target_text=self.target_text,
+            tolerance=self.tolerance,
+            activation_threshold=self.activation_threshold,
+            staleness_seconds=self.staleness_seconds,
+        )
 
 
 class RatePolicySpec(_Frozen):
@@ -156,9 +192,9 @@ class PanicPolicy(_Frozen):
     panic_window_percentage: float = Field(default=DEFAULT_PANIC_WINDOW_PERCENTAGE, gt=0, le=100)
     panic_threshold_percentage: float = Field(default=DEFAULT_PANIC_THRESHOLD_PERCENTAGE, gt=100, le=1000)
 
-    @property
+    @cached_property
     def threshold_ratio(self) -> float:
-        """The threshold as a ratio (2.0 for 200 %)."""
+        """The threshold as a ratio (2.0 for 200 %), computed once per policy."""
         return self.panic_threshold_percentage / 100
 
 

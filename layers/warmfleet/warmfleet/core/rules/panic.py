@@ -11,15 +11,14 @@ a threshold of 200 %.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 DEFAULT_STABLE_WINDOW_SECONDS = 60.0
 DEFAULT_PANIC_WINDOW_PERCENTAGE = 10.0
 DEFAULT_PANIC_THRESHOLD_PERCENTAGE = 200.0
 
 
-@dataclass(frozen=True, slots=True)
-class PanicState:
+class PanicState(NamedTuple):
     """``panic_since`` is the last time the load was over the threshold (None: not panicking)."""
 
     panic_since: float | None = None
@@ -48,7 +47,7 @@ def next_panic_state(state: PanicState, over_threshold: bool, now: float, stable
     (10.0, False)
     """
     if over_threshold:
-        return PanicState(panic_since=now, max_panic_pods=state.max_panic_pods)
+        return PanicState(now, state.max_panic_pods)
     if state.panic_since is not None and state.panic_since + stable_window < now:
         return PanicState()
     return state
@@ -63,4 +62,4 @@ def ratchet(state: PanicState, stable_desired: int, panic_desired: int) -> tuple
     if state.panic_since is None:
         return state, stable_desired
     desired = max(stable_desired, panic_desired, state.max_panic_pods)
-    return PanicState(panic_since=state.panic_since, max_panic_pods=desired), desired
+    return PanicState(state.panic_since, desired), desired

@@ -14,6 +14,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import NamedTuple
 
 INT32_MIN = -(2**31)
 INT32_MAX = 2**31 - 1
@@ -67,8 +68,7 @@ class ScalingRules:
         return max((p.period_seconds for p in self.policies), default=0)
 
 
-@dataclass(frozen=True, slots=True)
-class ScaleEvent:
+class ScaleEvent(NamedTuple):
     """A past change of the desired count in one direction (``change`` >= 0)."""
 
     change: int

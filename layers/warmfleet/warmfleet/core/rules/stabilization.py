@@ -11,11 +11,10 @@ recorded at ``at`` is inside a window ``W`` at ``now`` iff ``now - at < W``.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True, slots=True)
-class Recommendation:
+class Recommendation(NamedTuple):
     """One stored, not yet stabilized recommendation."""
 
     replicas: int
@@ -105,5 +104,5 @@ def prune_recommendations(
     values. Gives the same :func:`stabilize` results as the HPA's storage.
     """
     kept = [rec for rec in recommendations if now - rec.at < longest_window and rec.replicas != desired]
-    kept.append(Recommendation(replicas=desired, at=now))
+    kept.append(Recommendation(desired, now))
     return kept

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from warmfleet.core.decision import Capacity, StepOutcome
+from warmfleet.core.decision import Capacity, StepOutcome, new_record
 from warmfleet.core.inputs import GroupCapacity
 from warmfleet.core.reasons import Reason, Step
 
@@ -21,4 +21,4 @@ def bounds(value: int, group: GroupCapacity, capacity: Capacity) -> StepOutcome:
         result, reason, message = group.min_size, Reason.MIN_SIZE, f"raised to MinSize {group.min_size}"
     elif result > group.max_size:
         result, reason, message = group.max_size, Reason.MAX_SIZE, f"capped at MaxSize {group.max_size}"
-    return StepOutcome(_BOUNDS, result, reason, message)
+    return new_record(StepOutcome, (_BOUNDS, result, reason, message))

@@ -9,7 +9,7 @@ behaviours that never lower) proposes for it.
 
 from __future__ import annotations
 
-from warmfleet.core.decision import Proposal, StepOutcome
+from warmfleet.core.decision import Proposal, StepOutcome, new_record
 from warmfleet.core.policy import FallbackPolicy
 from warmfleet.core.reasons import Reason, SignalStatus, Step
 from warmfleet.core.rules.fallback import fallback_active, fallback_replicas
@@ -57,5 +57,5 @@ def combine(proposals: tuple[Proposal, ...], current: int, fallback: FallbackPol
             message = (
                 f"{names} failed more than {fallback.failure_threshold} times in a row: fallback to {target}"
             )
-            return StepOutcome(Step.COMBINE, target, Reason.FALLBACK, message)
-    return StepOutcome(_COMBINE, value, reason, message)
+            return new_record(StepOutcome, (Step.COMBINE, target, Reason.FALLBACK, message))
+    return new_record(StepOutcome, (_COMBINE, value, reason, message))

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 
-from warmfleet.core.decision import StepOutcome
+from warmfleet.core.decision import StepOutcome, new_record
 from warmfleet.core.inputs import DecisionInputs
 from warmfleet.core.policy import Policy
 from warmfleet.core.reasons import Reason, Step
@@ -53,4 +53,4 @@ def limits(value: int, floors: dict[str, int], inputs: DecisionInputs) -> StepOu
         result, reason = inputs.schedule_ceiling, Reason.SCHEDULE_CEILING
         notes.append(f"schedule ceiling caps at {result}")
     message = "; ".join(notes) if notes else "no alarm step, floor or ceiling applies"
-    return StepOutcome(_LIMITS, result, reason, message)
+    return new_record(StepOutcome, (_LIMITS, result, reason, message))

@@ -11,7 +11,7 @@ decreases until a full stable window has passed below the threshold
 
 from __future__ import annotations
 
-from warmfleet.core.decision import Capacity, Proposal, StepOutcome
+from warmfleet.core.decision import Capacity, Proposal, StepOutcome, new_record
 from warmfleet.core.policy import PanicPolicy
 from warmfleet.core.reasons import Reason, Step
 from warmfleet.core.rules.panic import PanicState, is_over_panic_threshold, next_panic_state, ratchet
@@ -41,15 +41,15 @@ def panic(
 ) -> tuple[PanicState, StepOutcome]:
     """Step 4: enter, extend or leave panic; while panicking the number is ratcheted up."""
     if not settings.enabled:
-        return state, StepOutcome(_PANIC, combined, _NO_CHANGE, "panic mode is disabled")
+        return state, new_record(StepOutcome, (_PANIC, combined, _NO_CHANGE, "panic mode is disabled"))
     over = is_over_panic_threshold(panic_desired, capacity.counted, settings.threshold_ratio)
     state = next_panic_state(state, over, now, settings.stable_window_seconds)
     state, value = ratchet(state, combined, panic_desired + capacity.occupying)
     if not state.panicking:
-        return state, StepOutcome(_PANIC, value, _NO_CHANGE, "not panicking")
+        return state, new_record(StepOutcome, (_PANIC, value, _NO_CHANGE, "not panicking"))
     message = (
         f"panic: the panic window wants {panic_desired} instances against {capacity.counted} counted "
         f"(threshold {settings.panic_threshold_percentage:g} %); holding at least {value} until "
         f"{settings.stable_window_seconds:g} s pass below it"
     )
-    return state, StepOutcome(_PANIC, value, Reason.PANIC, message)
+    return state, new_record(StepOutcome, (_PANIC, value, Reason.PANIC, message))

@@ -13,9 +13,9 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 
-from warmfleet.core.decision import Capacity, Proposal, StepOutcome
+from warmfleet.core.decision import Capacity, Proposal, StepOutcome, new_record
 from warmfleet.core.inputs import SignalReading
-from warmfleet.core.policy import Policy, SignalKind, SignalPolicy
+from warmfleet.core.policy import Policy, SignalPolicy, SignalRule
 from warmfleet.core.reasons import Reason, SignalStatus, Step
 from warmfleet.core.rules.activation import average_value_replicas, is_active
 from warmfleet.core.rules.fallback import next_failure_count
@@ -24,7 +24,7 @@ from warmfleet.core.rules.replica_ratio import gap_filled_replicas, needs_gap_fi
 # The members the per-signal path uses, bound once: on Python 3.11 ``Reason.SCALE_UP`` goes through
 # EnumType.__getattr__'s slow attribute path, about 4x a module global
 # (https://github.com/python/cpython/issues/93910; gone in 3.12).
-_PROPOSALS, _TOTAL = Step.PROPOSALS, SignalKind.TOTAL
+_PROPOSALS = Step.PROPOSALS
 _VALID = SignalStatus.VALID
 _SCALE_UP, _SCALE_DOWN, _NO_CHANGE = Reason.SCALE_UP, Reason.SCALE_DOWN, Reason.NO_CHANGE
 _WITHIN_TOLERANCE, _WARMING_COUNTED, _INACTIVE = (
@@ -35,7 +35,7 @@ _WITHIN_TOLERANCE, _WARMING_COUNTED, _INACTIVE = (
 
 
 def _invalid(
-    signal: SignalPolicy,
+    rule: SignalRule,
     status: SignalStatus,
     *,
     reason: Reason,
@@ -43,7 +43,8 @@ def _invalid(
     value: float | None,
     message: str,
 ) -> Proposal:
-    return Proposal(signal.name, signal.kind, status, value, None, None, None, failures, reason, message)
+    fields = (rule.name, rule.kind, status, value, None, None, None, failures, reason, message, None)
+    return new_record(Proposal, fields)
 
 
 def _direction(replicas: int, current: int) -> Reason:
@@ -55,35 +56,34 @@ def _direction(replicas: int, current: int) -> Reason:
 
 
 def _total_proposal(
-    signal: SignalPolicy, value: float, panic_value: float, current: int
+    rule: SignalRule, value: float, panic_value: float, current: int
 ) -> tuple[float | None, int, Reason, str, int]:
     """A total: ``ceil(total / target)`` unless inactive or within the tolerance of the current count.
 
     Returns ``(ratio, replicas, reason, message, panic_replicas)`` for :func:`propose_signal`'s record.
     """
-    target = signal.target
-    panic_replicas = (
-        math.ceil(panic_value / target) if is_active(panic_value, signal.activation_threshold) else 0
-    )
+    target, threshold = rule.target, rule.activation_threshold
+    panic_replicas = math.ceil(panic_value / target) if is_active(panic_value, threshold) else 0
     ratio = value / (target * current) if current else None
-    if not is_active(value, signal.activation_threshold):
-        message = f"total {value:g} is not above the activation threshold {signal.activation_threshold:g}"
+    if not is_active(value, threshold):
+        message = f"total {value:g} is not above the activation threshold {threshold:g}"
         return ratio, 0, _INACTIVE, message, panic_replicas
-    tolerance = signal.tolerance
+    tolerance = rule.tolerance
     replicas = average_value_replicas(value, target, current, tolerance)
     held = replicas == current and ratio is not None and tolerance.within(ratio)
     reason = _WITHIN_TOLERANCE if held else _direction(replicas, current)
-    return ratio, replicas, reason, f"total {value:g} / {signal.target_text} per instance", panic_replicas
+    return ratio, replicas, reason, f"total {value:g} / {rule.target_text} per instance", panic_replicas
 
 
 def _average_proposal(
-    signal: SignalPolicy, value: float, panic_value: float, capacity: Capacity
+    rule: SignalRule, value: float, panic_value: float, capacity: Capacity
 ) -> tuple[float, int, Reason, str, int]:
     """A per-instance average: the HPA ratio over the ready instances, warming ones idle on a scale-up.
 
     Returns ``(ratio, replicas, reason, message, panic_replicas)`` like :func:`_total_proposal`.
     """
-    target, ready, current, tolerance = signal.target, capacity.ready, capacity.counted, signal.tolerance
+    target, tolerance = rule.target, rule.tolerance
+    ready, current = capacity.ready, capacity.counted
     panic_replicas = math.ceil(ready * panic_value / target)
     ratio = value / target
     unready = capacity.warming + capacity.unseen
@@ -91,7 +91,7 @@ def _average_proposal(
         replicas = plain_ratio_replicas(current, ratio, ready, tolerance)
         held = replicas == current and tolerance.within(ratio)
         reason = _WITHIN_TOLERANCE if held else _direction(replicas, current)
-        message = f"average {value:g} over {ready} ready instances, target {signal.target_text}"
+        message = f"average {value:g} over {ready} ready instances, target {rule.target_text}"
         return ratio, replicas, reason, message, panic_replicas
     new_ratio = value * ready / (target * (ready + unready))
     replicas = gap_filled_replicas(current, ratio, new_ratio, ready + unready, tolerance)
@@ -113,42 +113,49 @@ def propose_signal(
     now: float,
 ) -> Proposal:
     """The proposal of one signal (see the module doc)."""
-    # Each field is read once: a pydantic model's attribute access takes CPython's slow path
-    # (BaseModel defines __getattr__), and this runs for every signal of every decision.
+    return _propose(signal.rule, reading, capacity, previous_failures, now)
+
+
+def _propose(
+    rule: SignalRule,
+    reading: SignalReading | None,
+    capacity: Capacity,
+    previous_failures: int,
+    now: float,
+) -> Proposal:
+    # Each field is read once: a pydantic model's attribute access takes CPython's slow path.
     value = None if reading is None else reading.value
     timestamp = None if reading is None else reading.timestamp
     if reading is None or value is None or timestamp is None:
-        failures = next_failure_count(previous_failures, failed=True)
         return _invalid(
-            signal,
+            rule,
             SignalStatus.MISSING,
             reason=Reason.SIGNAL_MISSING,
-            failures=failures,
+            failures=next_failure_count(previous_failures, failed=True),
             value=None,
             message="no reading",
         )
     age = now - timestamp.timestamp()
-    if age > signal.staleness_seconds:
-        failures = next_failure_count(previous_failures, failed=True)
-        message = f"reading is {age:.0f} s old, over the {signal.staleness_seconds:.0f} s limit"
+    if age > rule.staleness_seconds:
+        message = f"reading is {age:.0f} s old, over the {rule.staleness_seconds:.0f} s limit"
         return _invalid(
-            signal,
+            rule,
             SignalStatus.STALE,
             reason=Reason.SIGNAL_STALE,
-            failures=failures,
+            failures=next_failure_count(previous_failures, failed=True),
             value=value,
             message=message,
         )
     panic_value = reading.panic_value
     if panic_value is None:
         panic_value = value
-    if signal.kind is _TOTAL:
+    if rule.total:
         ratio, replicas, reason, message, panic_replicas = _total_proposal(
-            signal, value, panic_value, capacity.counted
+            rule, value, panic_value, capacity.counted
         )
     elif capacity.ready == 0:
         return _invalid(
-            signal,
+            rule,
             SignalStatus.NO_READY_INSTANCES,
             reason=Reason.NO_READY_INSTANCES,
             failures=previous_failures,
@@ -157,13 +164,24 @@ def propose_signal(
         )
     else:
         ratio, replicas, reason, message, panic_replicas = _average_proposal(
-            signal, value, panic_value, capacity
+            rule, value, panic_value, capacity
         )
     # Step 2's accounting: instances that occupy the group without serving are added on top.
     desired = replicas + capacity.occupying
-    return Proposal(
-        signal.name, signal.kind, _VALID, value, ratio, replicas, desired, 0, reason, message, panic_replicas
+    fields = (
+        rule.name,
+        rule.kind,
+        _VALID,
+        value,
+        ratio,
+        replicas,
+        desired,
+        0,
+        reason,
+        message,
+        panic_replicas,
     )
+    return new_record(Proposal, fields)
 
 
 def propose(
@@ -174,11 +192,9 @@ def propose(
     now: float,
 ) -> tuple[tuple[Proposal, ...], StepOutcome]:
     """Step 1: every signal's proposal; the outcome's value is the highest proposal (serving instances)."""
+    rules = [signal.rule for signal in policy.signals]
     proposals = tuple(
-        [
-            propose_signal(signal, readings.get(signal.name), capacity, failures.get(signal.name, 0), now)
-            for signal in policy.signals
-        ]
+        [_propose(rule, readings.get(rule.name), capacity, failures.get(rule.name, 0), now) for rule in rules]
     )
     counted = capacity.counted
     valid = [p.replicas for p in proposals if p.replicas is not None]
@@ -192,4 +208,4 @@ def propose(
     invalid = len(proposals) - len(valid)
     if invalid:
         message += f"; {invalid} signals missing, stale or without ready instances"
-    return proposals, StepOutcome(_PROPOSALS, value, reason, message)
+    return proposals, new_record(StepOutcome, (_PROPOSALS, value, reason, message))

@@ -12,7 +12,9 @@ Standby and warm-pool instances are outside the desired capacity.
 
 from __future__ import annotations
 
-from warmfleet.core.decision import Capacity, StepOutcome
+from operator import attrgetter
+
+from warmfleet.core.decision import Capacity, StepOutcome, new_record
 from warmfleet.core.inputs import LAUNCHING_STATES, DecisionInputs, LifecycleState
 from warmfleet.core.reasons import Reason, Step
 
@@ -28,6 +30,10 @@ _LEAVING = frozenset(
 )
 # Bound once: Enum class attribute access is slow on Python 3.11 (see steps/proposals.py).
 _IN_SERVICE, _WARMING, _WARMING_COUNTED = LifecycleState.IN_SERVICE, Step.WARMING, Reason.WARMING_COUNTED
+# A pydantic model keeps its field values in ``__dict__``. Reading them there, after one attribute
+# access per instance, skips the slow path that every other field access takes (BaseModel defines
+# ``__getattr__``), and this loop runs over every instance of every decision.
+_FIELDS = attrgetter("__dict__")
 
 
 def count_capacity(inputs: DecisionInputs, warmup_budget_seconds: float, now: float) -> Capacity:
@@ -40,17 +46,17 @@ def count_capacity(inputs: DecisionInputs, warmup_budget_seconds: float, now: fl
         _LEAVING,
     )
     launched_after = now - warmup_budget_seconds
-    for instance in inputs.instances:
-        state = instance.lifecycle_state
+    for fields in map(_FIELDS, inputs.instances):
+        state = fields["lifecycle_state"]
         if state is in_service:
-            if instance.healthy:
+            if fields["healthy"]:
                 ready += 1
             else:
                 unhealthy += 1
         elif state in launching:
-            if not instance.healthy:
+            if not fields["healthy"]:
                 unhealthy += 1
-            elif instance.launch_time.timestamp() >= launched_after:
+            elif fields["launch_time"].timestamp() >= launched_after:
                 warming += 1
             else:
                 stuck += 1
@@ -62,7 +68,7 @@ def count_capacity(inputs: DecisionInputs, warmup_budget_seconds: float, now: fl
             continue
         else:  # warm pool, quarantined, detached: not part of the desired capacity
             continue
-        if instance.protected_from_scale_in:
+        if fields["protected_from_scale_in"]:
             protected += 1
     listed = ready + warming + stuck + unhealthy
     unseen = max(0, inputs.group.desired_capacity - listed)
@@ -95,4 +101,4 @@ def account_warming(capacity: Capacity) -> StepOutcome:
             f"; {capacity.stuck} launches past the warm-up budget and {capacity.unhealthy} unhealthy "
             f"instances do not count and are added on top"
         )
-    return StepOutcome(_WARMING, capacity.counted + occupying, _WARMING_COUNTED, message)
+    return new_record(StepOutcome, (_WARMING, capacity.counted + occupying, _WARMING_COUNTED, message))
