@@ -38,12 +38,12 @@ def test_simulate_prints_a_row_per_policy_and_writes_its_files(
 def test_model_flags_reach_the_model(tmp_path: Path) -> None:
     # GIVEN command-line constants WHEN simulated without a plot THEN the result file records them
     argv = ["simulate", *SHORT, "--policy", "fixed", "--out", str(tmp_path), "--no-plot"]
-    assert (
-        main([*argv, "--concurrency", "4", "--slo-ttft", "1.5", "--metric-period", "60", "--seed", "9"]) == 0
-    )
+    flags = ["--concurrency", "4", "--slo-ttft", "1.5", "--metric-period", "60", "--seed", "9", "--no-alarm"]
+    assert main([*argv, *flags]) == 0
     document = json.loads((tmp_path / "simulation.json").read_text())
     model = document["model"]
     assert (model["concurrency"], model["slo_ttft_seconds"], model["metric_period_seconds"]) == (4, 1.5, 60.0)
+    assert model["alarm_threshold"] is None
     assert document["seed"] == 9
     assert not (tmp_path / "simulation.png").exists()
 

@@ -206,6 +206,8 @@ def test_a_policy_reading_an_unmodelled_signal_is_refused(trace: Trace) -> None:
         pytest.param("tick_seconds", 0.0, id="no-tick"),
         pytest.param("launch_seconds", -1.0, id="negative-launch"),
         pytest.param("min_size", 60, id="min-above-max"),
+        pytest.param("alarm_datapoints", 4, id="alarm-on-4-of-3"),
+        pytest.param("alarm_threshold", 0.0, id="alarm-at-zero"),
     ],
 )
 def test_an_invalid_model_is_refused(field: str, value: Any) -> None:

@@ -32,6 +32,8 @@ _MODEL_FLAGS: Mapping[str, tuple[str, type]] = {
     "metric_delay": ("metric_delay_seconds", float),
     "tick": ("tick_seconds", float),
     "slo_ttft": ("slo_ttft_seconds", float),
+    "alarm_threshold": ("alarm_threshold", float),
+    "alarm_datapoints": ("alarm_datapoints", int),
 }
 
 
@@ -65,6 +67,9 @@ def add_simulate_parser(
     parser.add_argument("--fixed-size", type=int, metavar="N", help="fixed fleet size (default: oracle peak)")
     parser.add_argument("--initial-size", type=int, metavar="N", help="instances serving at the start")
     parser.add_argument("--no-plot", action="store_true", help="write the JSON only")
+    parser.add_argument(
+        "--no-alarm", action="store_true", help="no in-flight alarm (warmfleet's alarm path off)"
+    )
     defaults = FleetModel()
     for flag, (field, kind) in _MODEL_FLAGS.items():
         parser.add_argument(
@@ -83,6 +88,8 @@ def _model(args: argparse.Namespace) -> FleetModel:
         for flag, (field, _) in _MODEL_FLAGS.items()
         if getattr(args, flag) is not None
     }
+    if args.no_alarm:
+        overrides["alarm_threshold"] = None
     try:
         return FleetModel(**overrides)
     except ValueError as error:

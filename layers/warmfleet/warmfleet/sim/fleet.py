@@ -7,7 +7,8 @@ on the serving instance with the fewest requests if one has a free slot; a **com
 and starts the next queued request; an instance becomes **ready** (InService) ``launch_seconds`` plus a
 seeded jitter after its launch; every ``agent_interval_seconds`` each serving instance's agent publishes
 its in-flight requests (queued ones included) to the :class:`~warmfleet.sim.cloudwatch.MetricStore`;
-every ``tick_seconds`` the policy chooses a desired capacity from the delayed datapoints, and the group
+every ``tick_seconds`` (and, for warmfleet, when the in-flight alarm changes state: :mod:`.alarm`) the
+policy chooses a desired capacity from the delayed datapoints, and the group
 launches the difference or removes instances: launches that are not serving yet first, then the serving
 instances with the fewest requests in flight, which drain (no new requests, their own finish) and are
 billed until empty. Instances are billed from launch to termination, per second. Time is simulated: no
@@ -24,6 +25,7 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import NamedTuple
 
+from warmfleet.sim.alarm import ALARM_PERIOD_SECONDS, InFlightAlarm
 from warmfleet.sim.cloudwatch import MetricStore
 from warmfleet.sim.model import FleetModel
 from warmfleet.sim.policies import FleetView, ScalingPolicy
@@ -91,6 +93,8 @@ class _Fleet:
     policy: ScalingPolicy
     rng: random.Random
     store: MetricStore
+    alarm_store: MetricStore
+    alarm: InFlightAlarm | None
     desired: int = 0
     launches: int = 0
     actions: int = 0
@@ -160,7 +164,16 @@ class _Fleet:
 
     def sample(self, now: float) -> None:
         publishers = sum(1 for i in self.instances.values() if i.state in (_State.READY, _State.DRAINING))
-        self.store.record(now, total=float(self.busy_total + len(self.queue)), publishers=publishers)
+        total = float(self.busy_total + len(self.queue))
+        self.store.record(now, total=total, publishers=publishers)
+        self.alarm_store.record(now, total=total, publishers=publishers)
+        # A state change reaches the alarm function at once: a decision off the tick (warmfleet's alarm path).
+        if (
+            self.alarm is not None
+            and self.alarm.evaluate(self.alarm_store, now)
+            and self.policy.reacts_to_alarms
+        ):
+            self.tick(now)
 
     def tick(self, now: float) -> None:
         view = FleetView(
@@ -172,6 +185,7 @@ class _Fleet:
             ready=self._ids(_State.READY),
             draining=self._ids(_State.DRAINING),
             metrics=self.store,
+            alarms=self.alarm.active if self.alarm is not None else (),
         )
         choice = self.policy.choose(view)
         if choice.desired < 0:
@@ -267,11 +281,16 @@ def simulate(
     The fleet starts with ``initial_size`` (default ``model.min_size``) instances already serving.
     """
     size = model.min_size if initial_size is None else initial_size
+    alarm = None
+    if model.alarm_threshold is not None:
+        alarm = InFlightAlarm(model.alarm_threshold, model.alarm_datapoints)
     fleet = _Fleet(
         trace=trace,
         model=model,
         policy=policy,
         rng=random.Random(seed),
         store=MetricStore(model.metric_period_seconds, model.metric_delay_seconds),
+        alarm_store=MetricStore(ALARM_PERIOD_SECONDS, model.metric_delay_seconds),
+        alarm=alarm,
     )
     return fleet.run(size)

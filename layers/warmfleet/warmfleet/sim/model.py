@@ -17,9 +17,12 @@ scaler asked for it; the agent publishes in-flight requests every ``agent_interv
 resolution); CloudWatch answers a ``metric_period_seconds`` datapoint ``metric_delay_seconds`` after its
 period ends; the scaler decides every ``tick_seconds`` (15 s, the Step Functions loop).
 
-Every policy aims at ``target_in_flight`` requests per instance: 6 by default, 75 % of the 8 slots (Knative's
-default target utilization is 70 %); warmfleet's own default policy says 4 (an instance of unknown
-concurrency), which on 8 slots buys a third more instances for the same traffic.
+The stack's in-flight alarm (``InFlightHigh``) goes off when ``alarm_datapoints`` of the last three 10-s
+datapoints exceed ``alarm_threshold`` in flight per instance (the template's defaults: 8, 2 of 3; None: no
+alarm); only warmfleet has an alarm path. Every policy aims at ``target_in_flight`` requests per instance:
+6 by default, 75 % of the 8 slots (Knative's default target utilization is 70 %); warmfleet's own default
+policy says 4 (an instance of unknown concurrency), which on 8 slots buys a third more instances for the
+same traffic.
 """
 
 from __future__ import annotations
@@ -54,6 +57,8 @@ class FleetModel:
     min_size: int = 1
     max_size: int = 50
     target_in_flight: float = 6.0
+    alarm_threshold: float | None = 8.0
+    alarm_datapoints: int = 2
 
     def __post_init__(self) -> None:
         positive = {
@@ -80,6 +85,10 @@ class FleetModel:
         for name, value in non_negative.items():
             if value < 0:
                 raise ValueError(f"{name} must be >= 0, got {value}")
+        if self.alarm_threshold is not None and not self.alarm_threshold > 0:
+            raise ValueError(f"alarm_threshold must be > 0, got {self.alarm_threshold}")
+        if not 1 <= self.alarm_datapoints <= 3:
+            raise ValueError(f"alarm_datapoints must be 1 to 3, got {self.alarm_datapoints}")
         if self.min_size > self.max_size:
             raise ValueError(f"min_size ({self.min_size}) is above max_size ({self.max_size})")
 

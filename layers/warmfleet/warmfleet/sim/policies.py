@@ -16,6 +16,9 @@ policy keeps its own memory between ticks. None carries decision logic of its ow
   delays (up 30 s, down 600 s) and factors, then :func:`~warmfleet.core.peers.rayserve.apply_bounds`;
 * ``fixed``: a constant size, the provisioning baseline.
 
+Only warmfleet has an alarm path (``reacts_to_alarms``): its default policy is the stack's, with the
+in-flight alarm's step, and it decides again at once when the alarm changes state.
+
 Every peer gets the same target (``FleetModel.target_in_flight`` requests per instance) and reads the same
 delayed CloudWatch datapoints, so the comparison is between the rules, not their inputs. The peers run at
 the scaler's 15-s tick rather than their own loop periods (Knative 2 s, Ray 0.1 s), as they would if they
@@ -47,6 +50,7 @@ from warmfleet.core.peers.hpa_types import (
 from warmfleet.core.rules.rate_limit import ScaleEvent
 from warmfleet.core.rules.stabilization import Recommendation
 from warmfleet.exceptions import ConfigurationError
+from warmfleet.sim.alarm import IN_FLIGHT_ALARM
 from warmfleet.sim.cloudwatch import MetricStore
 from warmfleet.sim.model import FleetModel
 
@@ -66,6 +70,7 @@ class FleetView:
     ready: tuple[tuple[str, float], ...]  # InService
     draining: tuple[tuple[str, float], ...]  # leaving the group, finishing their requests
     metrics: MetricStore
+    alarms: tuple[str, ...] = ()  # the stack's alarms now in ALARM
 
 
 class Choice(NamedTuple):
@@ -79,6 +84,7 @@ class ScalingPolicy(Protocol):
     """A policy under simulation: ``choose`` is called once per tick, in time order."""
 
     name: str
+    reacts_to_alarms: bool  # decides again, off the tick, when an alarm changes state
 
     def choose(self, view: FleetView) -> Choice: ...
 
@@ -91,6 +97,7 @@ class WarmfleetPolicy:
     """The real ``warmfleet.core.decide()`` with its history kept between ticks, as the scaler stores it."""
 
     name = "warmfleet"
+    reacts_to_alarms = True
 
     def __init__(self, policy: Policy, start: datetime) -> None:
         unknown = [s.name for s in policy.signals if s.name != IN_FLIGHT]
@@ -129,6 +136,7 @@ class WarmfleetPolicy:
             ),
             instances=self._instances(view),
             signals=(reading,),
+            active_alarms=view.alarms,
         )
         decision = decide(inputs, self._policy, self._history, now=self._start + timedelta(seconds=view.now))
         self._history = decision.history
@@ -139,6 +147,7 @@ class HpaPolicy:
     """The HPA controller's reconcile on a Pods in-flight metric, with the default ``behavior``."""
 
     name = "hpa"
+    reacts_to_alarms = False
 
     def __init__(self, target: float) -> None:
         self._target_milli = round(target * 1000)
@@ -181,6 +190,7 @@ class KnativePolicy:
     """The KPA decider on total concurrency: stable window 60 s, panic on the newest datapoint."""
 
     name = "knative"
+    reacts_to_alarms = False
 
     def __init__(self, target: float, concurrency: int) -> None:
         self._spec = knative.DeciderSpec(target_value=target, total_value=float(concurrency))
@@ -210,6 +220,7 @@ class RayServePolicy:
     """Ray Serve's default queue-length policy with its delays, on the total ongoing requests."""
 
     name = "rayserve"
+    reacts_to_alarms = False
 
     def __init__(self, target: float, min_size: int, max_size: int) -> None:
         self._config = rayserve.AutoscalingConfig(
@@ -238,6 +249,7 @@ class FixedPolicy:
     """A constant fleet: the baseline that buys the peak for the whole run."""
 
     name = "fixed"
+    reacts_to_alarms = False
 
     def __init__(self, size: int) -> None:
         self.size = size
@@ -251,13 +263,20 @@ SIMULATED = ("warmfleet", "hpa", "knative", "rayserve", "fixed")
 POLICY_NAMES = (*SIMULATED, "oracle")
 
 
+def default_warmfleet_policy(model: FleetModel) -> Policy:
+    """The deployed stack's policy: in-flight requests at the target, the in-flight alarm's step (the
+    template's defaults: one instance or 25 %, the larger, up to MaxSize)."""
+    signal = {"name": IN_FLIGHT, "kind": "average", "target": model.target_in_flight}
+    step = {"alarm_name": IN_FLIGHT_ALARM, "add_instances": 1, "add_percent": 25, "ceiling": model.max_size}
+    return Policy.model_validate({"signals": [signal], "alarm_steps": [step]})
+
+
 def build_policy(
     name: str, model: FleetModel, *, start: datetime, fixed_size: int, warmfleet_policy: Policy | None = None
 ) -> ScalingPolicy:
     """A fresh policy object (no memory) for one run; ``ConfigurationError`` for an unknown name."""
     if name == "warmfleet":
-        signal = {"name": IN_FLIGHT, "kind": "average", "target": model.target_in_flight}
-        return WarmfleetPolicy(warmfleet_policy or Policy.model_validate({"signals": [signal]}), start)
+        return WarmfleetPolicy(warmfleet_policy or default_warmfleet_policy(model), start)
     if name == "hpa":
         return HpaPolicy(model.target_in_flight)
     if name == "knative":
