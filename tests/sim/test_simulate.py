@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from warmfleet.exceptions import ConfigurationError
 from warmfleet.policy_loader import load_policy
 from warmfleet.sim import (
     FleetModel,
+    Request,
     Simulation,
     Trace,
     build_policy,
@@ -214,3 +216,17 @@ def test_an_invalid_model_is_refused(field: str, value: Any) -> None:
     # GIVEN a constant out of range WHEN the model is built THEN it raises naming the field
     with pytest.raises(ValueError, match=field):
         dataclasses.replace(FleetModel(), **{field: value})
+
+
+def test_the_oracle_bound_and_schedule_on_a_known_trace() -> None:
+    # GIVEN 2 slots per instance and three 10-s requests arriving at 0, 2 and 4 s in a 30-s trace
+    model = FleetModel(concurrency=2, overhead_seconds=0.0, decode_seconds_per_token=1.0)
+    requests = tuple(Request(at, 0, 11) for at in (0.0, 2.0, 4.0))
+    trace = Trace(requests, start=datetime(2026, 1, 1, tzinfo=UTC), duration=30.0, sources=())
+    # WHEN the oracle serves them without waiting
+    bound = oracle(trace, model)
+    # THEN it needs 1 instance for 0-4 s and 10-14 s and 2 for 4-10 s: 20 instance-seconds at least
+    assert bound.instance_seconds == pytest.approx(20.0)
+    # AND its tick schedule holds 2 for the first 15-s tick and none for the second, one change
+    assert (bound.capacity, bound.schedule_instance_seconds, bound.scaling_actions) == ((2, 0), 30.0, 1)
+    assert bound.ttft == (0.0, 0.0, 0.0)

@@ -95,5 +95,9 @@ def run_simulation(
         runs=runs,
         oracle=bound if "oracle" in names else None,
     )
-    document["baselines"] = {"initial_size": start_size, "fixed_size": fixed}
+    document["baselines"] = {
+        "initial_size": start_size,
+        "fixed_size": fixed,
+        "oracle_schedule_instance_hours": round(bound.schedule_instance_seconds / 3600, 4),
+    }
     return Simulation(document=document, runs=tuple(runs), oracle=bound)
