@@ -14,8 +14,13 @@ export PYENV_VERSION ?= 3.11.7:3.12.1:3.13.0
 export MOTO_EC2_LOAD_DEFAULT_AMIS := false
 export AWS_DEFAULT_REGION ?= us-east-1
 STACK ?= warmfleet
+# The Lambda functions' interpreter and packages (template.yaml: python3.13; the layer's requirements.txt),
+# for the benchmarks of the code the functions run.
+LAMBDA_PYTHON ?= python3.13
+LAMBDA_VENV := .venv-lambda
+LAMBDA_STAMP := $(LAMBDA_VENV)/.installed
 
-.PHONY: help venv test lint typecheck build deploy publish bench lock clean
+.PHONY: help venv lambda-venv test lint typecheck build deploy publish bench bench-decide lock clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
@@ -28,6 +33,14 @@ $(STAMP): pyproject.toml constraints.txt
 	@touch $(STAMP)
 
 venv: $(STAMP) ## Create or update the project environment in .venv (safe to run twice)
+
+$(LAMBDA_STAMP): layers/warmfleet/requirements.txt constraints.txt
+	@command -v $(LAMBDA_PYTHON) >/dev/null || { echo "error: $(LAMBDA_PYTHON) not found (the Lambda runtime's Python)" >&2; exit 1; }
+	@test -x $(LAMBDA_VENV)/bin/python || $(LAMBDA_PYTHON) -m venv $(LAMBDA_VENV)
+	$(LAMBDA_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -r layers/warmfleet/requirements.txt
+	@touch $(LAMBDA_STAMP)
+
+lambda-venv: $(LAMBDA_STAMP) ## The Lambda layer's environment in .venv-lambda: python3.13 and the layer's packages only
 
 test: $(STAMP) ## Run the whole test suite (the README's test command)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest $(PYTEST_ARGS)
@@ -51,7 +64,12 @@ publish: $(STAMP) ## Publish an instance artifact version: make publish BUCKET=b
 	$(BIN)/warmfleet-inference publish --bucket "$(BUCKET)" --version "$(VERSION)" --stack-name "$(STACK)" $(if $(MODEL),--model "$(MODEL)")
 
 bench: $(STAMP) ## Run every benchmark in bench/ (prints ratios against in-process baselines)
-	@for b in bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+	@for b in bench/bench_*.py; do [ $$b = bench/bench_decide.py ] || { echo "== $$b"; $(BIN)/python $$b || exit 1; }; done
+	@$(MAKE) --no-print-directory bench-decide
+
+bench-decide: $(STAMP) $(LAMBDA_STAMP) ## decide() per second on the dev Python and on the Lambda runtime's (the goal's figure)
+	$(BIN)/python bench/bench_decide.py
+	PYTHONPATH=layers/warmfleet $(LAMBDA_VENV)/bin/python bench/bench_decide.py
 
 lock: ## Re-resolve the dependency ranges and rewrite constraints.txt
 	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv

@@ -8,8 +8,11 @@ instances. The baseline is the bare HPA formula on the same inputs (max over
 signals of ``ceil(ready * value / target)``, clamped), so the ratio shows what
 the pipeline's damping, reasons and history cost.
 
-Run: ``.venv/bin/python bench/bench_decide.py`` (``--seconds`` of CPU time per
-measurement, default 2, in 5 rounds). Rates are per CPU-second of this one process
+Run: ``make bench-decide``: on the project's Python, then on the Lambda runtime's
+(python3.13 with only the layer's packages, ``.venv-lambda``), which is what the
+functions run and what the goal is measured on. Or ``.venv/bin/python
+bench/bench_decide.py`` (``--seconds`` of CPU time per measurement, default 2, in
+5 rounds). Rates are per CPU-second of this one process
 (one core): the best round, as ``timeit`` advises, with the median beside it.
 Goal: at least 20,000 decisions/s for 32 instances and 2,000/s for 500, on one core.
 """
@@ -18,12 +21,14 @@ from __future__ import annotations
 
 import argparse
 import math
+import platform
 import statistics
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from functools import partial
 
+import pydantic
 from warmfleet.core import DecisionInputs, History, Policy, decide
 
 NOW = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
@@ -147,6 +152,7 @@ def main() -> None:
         "--seconds", type=float, default=2.0, help="CPU seconds per measurement, in 5 rounds (default 2)"
     )
     args = parser.parse_args()
+    print(f"Python {platform.python_version()}, pydantic {pydantic.VERSION}")
     print(
         f"{'instances':>9}  {'baseline/s':>12}  {'decide()/s':>12}  {'median/s':>10}  {'ratio':>7}  "
         f"{'goal/s':>8}  met"

@@ -296,6 +296,11 @@ class Policy(_Frozen):
         return self
 
     @cached_property
+    def signal_rules(self) -> tuple[SignalRule, ...]:
+        """Every signal as step 1 reads it (:attr:`SignalPolicy.rule`), in policy order."""
+        return tuple(signal.rule for signal in self.signals)
+
+    @cached_property
     def longest_window_seconds(self) -> float:
         """How far back any rule looks: the bound on the history ``decide()`` keeps."""
         up, down = self.behavior.scale_up, self.behavior.scale_down

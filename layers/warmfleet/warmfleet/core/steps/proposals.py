@@ -192,9 +192,11 @@ def propose(
     now: float,
 ) -> tuple[tuple[Proposal, ...], StepOutcome]:
     """Step 1: every signal's proposal; the outcome's value is the highest proposal (serving instances)."""
-    rules = [signal.rule for signal in policy.signals]
     proposals = tuple(
-        [_propose(rule, readings.get(rule.name), capacity, failures.get(rule.name, 0), now) for rule in rules]
+        [
+            _propose(rule, readings.get(rule.name), capacity, failures.get(rule.name, 0), now)
+            for rule in policy.signal_rules
+        ]
     )
     counted = capacity.counted
     valid = [p.replicas for p in proposals if p.replicas is not None]
