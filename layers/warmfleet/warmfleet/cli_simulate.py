@@ -31,6 +31,7 @@ _MODEL_FLAGS: Mapping[str, tuple[str, type]] = {
     "metric_period": ("metric_period_seconds", float),
     "metric_delay": ("metric_delay_seconds", float),
     "tick": ("tick_seconds", float),
+    "warmup": ("warmup_seconds", float),
     "slo_ttft": ("slo_ttft_seconds", float),
     "alarm_threshold": ("alarm_threshold", float),
     "alarm_datapoints": ("alarm_datapoints", int),

@@ -11,7 +11,9 @@ every ``tick_seconds`` (and, for warmfleet, when the in-flight alarm changes sta
 policy chooses a desired capacity from the delayed datapoints, and the group
 launches the difference or removes instances: launches that are not serving yet first, then the serving
 instances with the fewest requests in flight, which drain (no new requests, their own finish) and are
-billed until empty. Instances are billed from launch to termination, per second. Time is simulated: no
+billed until empty. For the first ``warmup_seconds`` no policy acts: the replay starts with an empty fleet,
+so the first datapoints show a ramp from zero that a fleet in service never sees. Instances are billed
+from launch to termination, per second. Time is simulated: no
 clock is read and nothing sleeps; the only randomness is the launch jitter, from ``random.Random(seed)``.
 """
 
@@ -34,6 +36,8 @@ from warmfleet.sim.trace import Trace
 #: After the trace's last arrival, a run that still has queued work stops this much later (a policy that
 #: never serves them must not run forever); what is left counts as unserved.
 MAX_OVERTIME_SECONDS = 6 * 3600.0
+#: The timeline's reason for a tick inside the warm-up, when no policy acts.
+WARM_UP = "warm-up"
 
 
 class _Kind(IntEnum):
@@ -172,10 +176,14 @@ class _Fleet:
             self.alarm is not None
             and self.alarm.evaluate(self.alarm_store, now)
             and self.policy.reacts_to_alarms
+            and now >= self.model.warmup_seconds
         ):
             self.tick(now)
 
     def tick(self, now: float) -> None:
+        if now < self.model.warmup_seconds:
+            self.record(now, WARM_UP)  # the first datapoints show the replay's ramp from empty, not its load
+            return
         view = FleetView(
             now=now,
             desired=self.desired,
@@ -193,6 +201,9 @@ class _Fleet:
         if choice.desired != self.desired:
             self.actions += 1
             self.apply(choice.desired, now)
+        self.record(now, choice.reason)
+
+    def record(self, now: float, reason: str) -> None:
         self.timeline.append(
             TickRecord(
                 now,
@@ -201,7 +212,7 @@ class _Fleet:
                 len(self.in_state(_State.READY)),
                 len(self.in_state(_State.DRAINING)),
                 self.busy_total + len(self.queue),
-                choice.reason,
+                reason,
             )
         )
 

@@ -53,6 +53,7 @@ class FleetModel:
     metric_period_seconds: float = 10.0
     metric_delay_seconds: float = 15.0
     tick_seconds: float = 15.0
+    warmup_seconds: float = 120.0
     slo_ttft_seconds: float = 2.0
     min_size: int = 1
     max_size: int = 50
@@ -80,6 +81,7 @@ class FleetModel:
             "launch_seconds": self.launch_seconds,
             "launch_jitter_seconds": self.launch_jitter_seconds,
             "metric_delay_seconds": self.metric_delay_seconds,
+            "warmup_seconds": self.warmup_seconds,
             "min_size": self.min_size,
         }
         for name, value in non_negative.items():
