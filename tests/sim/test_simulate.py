@@ -19,6 +19,7 @@ from warmfleet.exceptions import ConfigurationError
 from warmfleet.policy_loader import load_policy
 from warmfleet.sim import (
     FleetModel,
+    FleetView,
     Request,
     Simulation,
     Trace,
@@ -30,6 +31,7 @@ from warmfleet.sim import (
     write_json,
     write_plot,
 )
+from warmfleet.sim.policies import Choice
 from warmfleet.sim.run import policy_names
 
 from tests.conftest import EVENTS, ROOT
@@ -231,3 +233,26 @@ def test_the_oracle_bound_and_schedule_on_a_known_trace() -> None:
     # AND its tick schedule holds 2 for the first 15-s tick and none for the second, one change
     assert (bound.capacity, bound.schedule_instance_seconds, bound.scaling_actions) == ((2, 0), 30.0, 1)
     assert bound.ttft == (0.0, 0.0, 0.0)
+
+
+class _Scripted:
+    """A test policy: the desired capacity for each tick, in order (then the last one)."""
+
+    name = "scripted"
+    reacts_to_alarms = False
+
+    def __init__(self, sizes: list[int]) -> None:
+        self.sizes = sizes
+
+    def choose(self, view: FleetView) -> Choice:
+        return Choice(self.sizes.pop(0) if len(self.sizes) > 1 else self.sizes[0], "scripted")
+
+
+def test_launches_removed_before_they_serve_are_billed_until_removed(trace: Trace) -> None:
+    # GIVEN one serving instance, a tick that asks for 5 and the next that asks for 1 again
+    model = FleetModel(warmup_seconds=0.0)
+    run = simulate(trace, model, _Scripted([5, 1]), seed=1, initial_size=1)
+    # THEN the 4 launches (still warming) are the ones removed, each billed for the 15 s it existed
+    assert (run.launches, run.scaling_actions) == (5, 2)
+    assert [(t.desired, t.warming, t.ready) for t in run.timeline[:2]] == [(5, 4, 1), (1, 0, 1)]
+    assert run.instance_seconds == pytest.approx(run.horizon + 4 * 15.0)

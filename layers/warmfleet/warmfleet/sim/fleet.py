@@ -102,7 +102,8 @@ class _Fleet:
     desired: int = 0
     launches: int = 0
     actions: int = 0
-    instances: dict[str, _Instance] = field(default_factory=dict)
+    instances: dict[str, _Instance] = field(default_factory=dict)  # launching, serving or draining
+    gone: list[_Instance] = field(default_factory=list)  # terminated: out of every scan, still billed
     queue: deque[int] = field(default_factory=deque)
     events: list[tuple[float, int, int, int | str]] = field(default_factory=list)
     timeline: list[TickRecord] = field(default_factory=list)
@@ -130,6 +131,7 @@ class _Fleet:
 
     def end(self, instance: _Instance, now: float) -> None:
         instance.state, instance.ended_at = _State.GONE, now
+        self.gone.append(self.instances.pop(instance.instance_id))
 
     def remove(self, count: int, now: float) -> None:
         # Launches that serve nothing yet go first (newest first), then the least busy serving instances.
@@ -249,8 +251,8 @@ class _Fleet:
                 self.complete(str(payload), now)
                 self.dispatch(now)
             elif kind == _Kind.READY:
-                instance = self.instances[str(payload)]
-                if instance.state is _State.WARMING:
+                instance = self.instances.get(str(payload))  # None: removed while it was launching
+                if instance is not None and instance.state is _State.WARMING:
                     instance.state = _State.READY
                     self.dispatch(now)
             elif kind == _Kind.ARRIVAL:
@@ -270,7 +272,7 @@ class _Fleet:
         horizon = max(self.trace.duration, self.last_completion)
         billed = sum(
             max(0.0, min(i.ended_at if i.ended_at is not None else horizon, horizon) - i.launched_at)
-            for i in self.instances.values()
+            for i in (*self.instances.values(), *self.gone)
         )
         return RunResult(
             policy=self.policy.name,
