@@ -21,20 +21,20 @@ from warmfleet.sim import POLICY_NAMES, FleetModel, load_trace, run_simulation, 
 
 HELP = "replay a request trace against warmfleet and the peers' policies, with a perfect-foresight bound"
 
-#: ``--flag`` -> FleetModel field, for the constants a user may change from the command line.
-_MODEL_FLAGS: Mapping[str, tuple[str, type]] = {
-    "concurrency": ("concurrency", int),
-    "min_size": ("min_size", int),
-    "max_size": ("max_size", int),
-    "target": ("target_in_flight", float),
-    "launch_seconds": ("launch_seconds", float),
-    "metric_period": ("metric_period_seconds", float),
-    "metric_delay": ("metric_delay_seconds", float),
-    "tick": ("tick_seconds", float),
-    "warmup": ("warmup_seconds", float),
-    "slo_ttft": ("slo_ttft_seconds", float),
-    "alarm_threshold": ("alarm_threshold", float),
-    "alarm_datapoints": ("alarm_datapoints", int),
+#: ``--flag`` -> (FleetModel field, type, what it is), for the constants a user may change.
+_MODEL_FLAGS: Mapping[str, tuple[str, type, str]] = {
+    "concurrency": ("concurrency", int, "requests one instance serves at once"),
+    "min_size": ("min_size", int, "the group's MinSize"),
+    "max_size": ("max_size", int, "the group's MaxSize"),
+    "target": ("target_in_flight", float, "requests in flight per instance every policy aims at"),
+    "launch_seconds": ("launch_seconds", float, "launch to serving: boot, download, warm-up"),
+    "metric_period": ("metric_period_seconds", float, "CloudWatch period the scaler reads, seconds"),
+    "metric_delay": ("metric_delay_seconds", float, "seconds until a period's datapoint is readable"),
+    "tick": ("tick_seconds", float, "seconds between scaler decisions"),
+    "warmup": ("warmup_seconds", float, "seconds at the start in which no policy acts"),
+    "slo_ttft": ("slo_ttft_seconds", float, "the SLO on time to first token, seconds"),
+    "alarm_threshold": ("alarm_threshold", float, "in-flight alarm threshold per instance"),
+    "alarm_datapoints": ("alarm_datapoints", int, "breaching datapoints of 3 that set the alarm off"),
 }
 
 
@@ -52,7 +52,9 @@ def add_simulate_parser(
         help=f"{', '.join(POLICY_NAMES)} or all (default); repeat for several",
     )  # fmt: skip
     parser.add_argument("--out", type=Path, default=Path("out/sim"), metavar="DIR", help="(default: out/sim)")
-    parser.add_argument("--seed", type=int, default=1, help="seeds the launch jitter (default: 1)")
+    parser.add_argument(
+        "--seed", type=int, default=1, help="seeds the launch jitter and trace B's arrivals (default: 1)"
+    )
     parser.add_argument("--offset", type=float, default=0.0, metavar="S", help="skip the first S seconds")
     parser.add_argument("--duration", type=float, metavar="S", help="replay only S seconds of the trace")
     parser.add_argument("--speed", type=float, default=1.0, help="time compression: 2 replays twice as fast")
@@ -72,13 +74,11 @@ def add_simulate_parser(
         "--no-alarm", action="store_true", help="no in-flight alarm (warmfleet's alarm path off)"
     )
     defaults = FleetModel()
-    for flag, (field, kind) in _MODEL_FLAGS.items():
+    for flag, (field, kind, meaning) in _MODEL_FLAGS.items():
         parser.add_argument(
-            f"--{flag.replace('_', '-')}",
-            type=kind,
-            metavar="N",
-            help=f"(default: {getattr(defaults, field)})",
-        )
+            f"--{flag.replace('_', '-')}", type=kind, metavar="N",
+            help=f"{meaning} (default: {getattr(defaults, field)})",
+        )  # fmt: skip
     parser.set_defaults(run=run_simulate)
     return parser
 
@@ -86,7 +86,7 @@ def add_simulate_parser(
 def _model(args: argparse.Namespace) -> FleetModel:
     overrides: dict[str, Any] = {
         field: getattr(args, flag)
-        for flag, (field, _) in _MODEL_FLAGS.items()
+        for flag, (field, _, _) in _MODEL_FLAGS.items()
         if getattr(args, flag) is not None
     }
     if args.no_alarm:
