@@ -256,3 +256,16 @@ def test_launches_removed_before_they_serve_are_billed_until_removed(trace: Trac
     assert (run.launches, run.scaling_actions) == (5, 2)
     assert [(t.desired, t.warming, t.ready) for t in run.timeline[:2]] == [(5, 4, 1), (1, 0, 1)]
     assert run.instance_seconds == pytest.approx(run.horizon + 4 * 15.0)
+
+
+@pytest.mark.parametrize("name", [pytest.param(name, id=name) for name in SIMULATED if name != "fixed"])
+def test_every_scaling_policy_stays_within_the_group_bounds(trace: Trace, name: str) -> None:
+    # GIVEN a group of 2 to 9 instances, far too small for the slice's load
+    model = FleetModel(min_size=2, max_size=9)
+    policy = build_policy(name, model, start=trace.start, fixed_size=0)
+    # WHEN the policy scales it
+    run = simulate(trace, model, policy, seed=2, initial_size=2)
+    # THEN it asks for more, but never leaves [MinSize, MaxSize], and the group holds what it asks for
+    assert max(t.desired for t in run.timeline) > 2
+    assert all(2 <= t.desired <= 9 for t in run.timeline)
+    assert all(t.warming + t.ready == t.desired for t in run.timeline)
