@@ -119,7 +119,7 @@ def test_warmfleet_never_goes_below_min_size(trace: Trace, min_size: int) -> Non
     assert max(t.desired for t in run.timeline) > min_size
     # AND every reason after the warm-up is one of the core's own reason codes
     assert {t.reason for t in run.timeline} - {"warm-up"} <= {str(r) for r in Reason}
-    assert [t.reason for t in run.timeline if t.at < FleetModel().warmup_seconds] == ["warm-up"] * 8
+    assert [t.reason for t in run.timeline if t.at < model.first_decision_seconds] == ["warm-up"] * 6
 
 
 def test_the_oracle_bills_no_more_than_any_policy(everything: Simulation) -> None:
@@ -179,8 +179,10 @@ def test_a_policy_file_drives_warmfleet(trace: Trace) -> None:
     custom = load_policy(EVENTS / "sim" / "policy.yaml")
     tuned = run_simulation(trace, FleetModel(), ["warmfleet"], seed=7, warmfleet_policy=custom)
     default = run_simulation(trace, FleetModel(), ["warmfleet"], seed=7)
-    # THEN the higher target buys fewer instance-hours
-    assert _rows(tuned)["warmfleet"]["instance_hours"] < _rows(default)["warmfleet"]["instance_hours"]
+    # THEN its first decision, on the same reading as the default's, asks for fewer instances
+    first = [next(t for t in s.runs[0].timeline if t.reason != "warm-up") for s in (tuned, default)]
+    assert first[0].at == first[1].at
+    assert first[0].desired < first[1].desired
 
 
 @pytest.mark.parametrize(

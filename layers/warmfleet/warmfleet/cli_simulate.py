@@ -31,7 +31,11 @@ _MODEL_FLAGS: Mapping[str, tuple[str, type, str]] = {
     "metric_period": ("metric_period_seconds", float, "CloudWatch period the scaler reads, seconds"),
     "metric_delay": ("metric_delay_seconds", float, "seconds until a period's datapoint is readable"),
     "tick": ("tick_seconds", float, "seconds between scaler decisions"),
-    "warmup": ("warmup_seconds", float, "seconds at the start in which no policy acts"),
+    "warmup": (
+        "warmup_seconds",
+        float,
+        "seconds at the start in which no policy acts (default: 60 + the metric period + its delay)",
+    ),
     "slo_ttft": ("slo_ttft_seconds", float, "the SLO on time to first token, seconds"),
     "alarm_threshold": ("alarm_threshold", float, "in-flight alarm threshold per instance"),
     "alarm_datapoints": ("alarm_datapoints", int, "breaching datapoints of 3 that set the alarm off"),
@@ -77,7 +81,7 @@ def add_simulate_parser(
     for flag, (field, kind, meaning) in _MODEL_FLAGS.items():
         parser.add_argument(
             f"--{flag.replace('_', '-')}", type=kind, metavar="N",
-            help=f"{meaning} (default: {getattr(defaults, field)})",
+            help=meaning if "(default" in meaning else f"{meaning} (default: {getattr(defaults, field)})",
         )  # fmt: skip
     parser.set_defaults(run=run_simulate)
     return parser

@@ -11,8 +11,8 @@ every ``tick_seconds`` (and, for warmfleet, when the in-flight alarm changes sta
 policy chooses a desired capacity from the delayed datapoints, and the group
 launches the difference or removes instances: launches that are not serving yet first, then the serving
 instances with the fewest requests in flight, which drain (no new requests, their own finish) and are
-billed until empty. For the first ``warmup_seconds`` no policy acts: the replay starts with an empty fleet,
-so the first datapoints show a ramp from zero that a fleet in service never sees. Instances are billed
+billed until empty. No policy acts before ``first_decision_seconds``: the replay starts with an empty
+fleet, so the first datapoints show a ramp from zero that a fleet in service never sees. Instances are billed
 from launch to termination, per second. Time is simulated: no
 clock is read and nothing sleeps; the only randomness is the launch jitter, from ``random.Random(seed)``.
 """
@@ -178,12 +178,12 @@ class _Fleet:
             self.alarm is not None
             and self.alarm.evaluate(self.alarm_store, now)
             and self.policy.reacts_to_alarms
-            and now >= self.model.warmup_seconds
+            and now >= self.model.first_decision_seconds
         ):
             self.tick(now)
 
     def tick(self, now: float) -> None:
-        if now < self.model.warmup_seconds:
+        if now < self.model.first_decision_seconds:
             self.record(now, WARM_UP)  # the first datapoints show the replay's ramp from empty, not its load
             return
         view = FleetView(

@@ -32,6 +32,10 @@ from typing import Any
 
 from warmfleet.sim.trace import Request
 
+#: How long a replay that starts with an empty fleet takes to reach the trace's concurrency: the requests in
+#: flight at any instant started within the last minute (trace A's service times are under 20 s at p99).
+RAMP_SECONDS = 60.0
+
 
 @dataclass(frozen=True, slots=True)
 class FleetModel:
@@ -53,7 +57,7 @@ class FleetModel:
     metric_period_seconds: float = 10.0
     metric_delay_seconds: float = 15.0
     tick_seconds: float = 15.0
-    warmup_seconds: float = 120.0
+    warmup_seconds: float | None = None  # None: the ramp, one period and the delay (first_decision_seconds)
     slo_ttft_seconds: float = 2.0
     min_size: int = 1
     max_size: int = 50
@@ -81,7 +85,7 @@ class FleetModel:
             "launch_seconds": self.launch_seconds,
             "launch_jitter_seconds": self.launch_jitter_seconds,
             "metric_delay_seconds": self.metric_delay_seconds,
-            "warmup_seconds": self.warmup_seconds,
+            "warmup_seconds": 0.0 if self.warmup_seconds is None else self.warmup_seconds,
             "min_size": self.min_size,
         }
         for name, value in non_negative.items():
@@ -93,6 +97,18 @@ class FleetModel:
             raise ValueError(f"alarm_datapoints must be 1 to 3, got {self.alarm_datapoints}")
         if self.min_size > self.max_size:
             raise ValueError(f"min_size ({self.min_size}) is above max_size ({self.max_size})")
+
+    @property
+    def first_decision_seconds(self) -> float:
+        """When policies start to act: ``warmup_seconds``, or by default once the newest readable datapoint
+        covers a period after the replay's first minute (the ramp from an empty fleet).
+
+        >>> FleetModel().first_decision_seconds, FleetModel(metric_period_seconds=60).first_decision_seconds
+        (85.0, 135.0)
+        """
+        if self.warmup_seconds is not None:
+            return self.warmup_seconds
+        return RAMP_SECONDS + self.metric_period_seconds + self.metric_delay_seconds
 
     def first_token_seconds(self, request: Request) -> float:
         """Overhead plus prefill: the TTFT of a request that did not wait."""
