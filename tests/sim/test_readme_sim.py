@@ -34,4 +34,6 @@ def test_the_readme_run_prints_the_readme_table(
     # THEN it prints, row for row, the table the README shows
     printed = capsys.readouterr().out.splitlines()
     table = _block("text").strip().splitlines()
-    assert printed[1 : 1 + len(table)] == table
+    assert printed[1 : 1 + len(table)] == table, (
+        "the README's table is stale; this run printed:\n" + "\n".join(printed[1 : 1 + len(table)])
+    )
