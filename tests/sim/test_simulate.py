@@ -154,12 +154,16 @@ def test_the_result_document_has_its_schema(everything: Simulation, tmp_path: Pa
     # THEN it holds the inputs, the constants, one complete row per policy and every timeline
     assert document["version"] == 1
     assert set(document) == {
-        "version", "trace", "seed", "model", "policies", "arrivals_per_minute", "timelines", "baselines",
+        "version", "trace", "seed", "model", "policies", "arrivals_per_minute", "misses_per_minute",
+        "timelines", "baselines",
     }  # fmt: skip
     assert document["model"] == FleetModel().to_dict()
     assert document["trace"]["requests"] == sum(document["arrivals_per_minute"])
     assert all(set(row) == ROW_KEYS for row in document["policies"])
     assert all(0.0 <= row["within_slo"] <= 1.0 for row in document["policies"])
+    for row in document["policies"][:-1]:  # every simulated policy: its misses by minute add up to its share
+        missed = sum(document["misses_per_minute"][row["policy"]])
+        assert missed == round(row["requests"] * (1 - row["within_slo"]))
     assert set(document["timelines"]) == {*SIMULATED, "oracle"}
     warmfleet = document["timelines"]["warmfleet"]
     assert warmfleet["fields"] == ["at", "desired", "warming", "ready", "draining", "in_flight", "reason"]

@@ -91,6 +91,22 @@ def summarize_oracle(result: OracleResult, model: FleetModel) -> dict[str, Any]:
     )
 
 
+def misses_per_minute(trace: Trace, ttft: Sequence[float], slo_seconds: float) -> list[int]:
+    """Requests outside the SLO (or never served) by the minute they arrived in.
+
+    >>> from datetime import UTC, datetime
+    >>> from warmfleet.sim.trace import Request
+    >>> trace = Trace((Request(1.0, 0, 1), Request(61.0, 0, 1)), datetime(2026, 1, 1, tzinfo=UTC), 90.0, ())
+    >>> misses_per_minute(trace, [3.0, 0.5], 2.0), misses_per_minute(trace, [0.1, math.nan], 2.0)
+    ([1, 0], [0, 1])
+    """
+    counts = [0] * (int(trace.duration // 60) + 1)
+    for request, seconds in zip(trace.requests, ttft, strict=True):
+        if math.isnan(seconds) or seconds > slo_seconds:
+            counts[min(int(request.arrival // 60), len(counts) - 1)] += 1
+    return counts
+
+
 def result_document(
     trace: Trace,
     model: FleetModel,
@@ -101,7 +117,7 @@ def result_document(
     runs: Sequence[RunResult],
     oracle: OracleResult | None,
 ) -> dict[str, Any]:
-    """The result file's content: inputs, constants, one row per policy, and the timelines."""
+    """The result file's content: inputs, constants, one row per policy, misses per minute, timelines."""
     timelines: dict[str, Any] = {
         run.policy: {
             "fields": ["at", "desired", "warming", "ready", "draining", "in_flight", "reason"],
@@ -128,6 +144,9 @@ def result_document(
         "model": model.to_dict(),
         "policies": [dict(row) for row in rows],
         "arrivals_per_minute": trace.arrivals_per_minute(),
+        "misses_per_minute": {
+            run.policy: misses_per_minute(trace, run.ttft, model.slo_ttft_seconds) for run in runs
+        },
         "timelines": timelines,
     }
 
@@ -138,14 +157,22 @@ def write_json(document: Mapping[str, Any], path: Path) -> Path:
     return path
 
 
+def _line_style(name: str) -> dict[str, float]:
+    # warmfleet wide and underneath, so a peer that decides the same stays visible on top of it
+    return {"linewidth": 4.0, "zorder": 1} if name == "warmfleet" else {"linewidth": 1.4, "zorder": 2}
+
+
 def write_plot(document: Mapping[str, Any], path: Path) -> Path:
-    """Load (arrivals per minute) above, capacity (instances launched or serving) per policy below."""
+    """Load (arrivals per minute) on top, capacity (instances launching or serving) per policy in the
+    middle, requests outside the SLO per minute per policy below."""
     import matplotlib  # noqa: PLC0415 - lazily: the layer never needs matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt  # noqa: PLC0415
 
-    figure, (load, capacity) = plt.subplots(2, 1, figsize=(11, 7), sharex=True)
+    figure, (load, capacity, misses) = plt.subplots(
+        3, 1, figsize=(11, 9), sharex=True, gridspec_kw={"height_ratios": [2, 3, 1.5]}
+    )
     per_minute = document["arrivals_per_minute"]
     load.step([minute for minute in range(len(per_minute))], per_minute, where="post", color="black")
     load.set_ylabel("arrivals / minute")
@@ -158,12 +185,14 @@ def write_plot(document: Mapping[str, Any], path: Path) -> Path:
             capacity.step(minutes, sizes, where="post", label=name, color="grey", linestyle="--")
         else:
             sizes = [row[2] + row[3] for row in rows]  # launching + serving: what the group holds
-            # warmfleet wide and underneath, so a peer that decides the same stays visible on top of it
-            width, order = (4.0, 1) if name == "warmfleet" else (1.4, 2)
-            capacity.step(minutes, sizes, where="post", label=name, linewidth=width, zorder=order)
+            capacity.step(minutes, sizes, where="post", label=name, **_line_style(name))
     capacity.set_ylabel("instances (launching + serving)")
-    capacity.set_xlabel("minutes from the trace's start")
     capacity.legend(loc="upper right")
+    colors = {line.get_label(): line.get_color() for line in capacity.get_lines()}
+    for name, counts in document["misses_per_minute"].items():
+        misses.step(range(len(counts)), counts, where="post", color=colors.get(name), **_line_style(name))
+    misses.set_ylabel("outside the SLO / minute")
+    misses.set_xlabel("minutes from the trace's start")
     figure.tight_layout()
     figure.savefig(path, format="png", dpi=100)
     plt.close(figure)
