@@ -339,8 +339,10 @@ if [[ -n ${CFG_CONTAINER_IMAGE:-} ]]; then
     STEP=container
     require_command docker "the container-image parameter runs the server in Docker"
     registry=${CFG_CONTAINER_IMAGE%%/*}
-    if [[ $registry =~ ^[0-9]{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com$ ]]; then
-        aws ecr get-login-password | run docker login --username AWS --password-stdin "$registry" ||
+    if [[ $registry =~ ^[0-9]{12}\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com$ ]]; then
+        # A registry answers for its own region, which need not be the stack's.
+        aws ecr get-login-password --region "${BASH_REMATCH[1]}" |
+            run docker login --username AWS --password-stdin "$registry" ||
             fail "could not log in to $registry"
     fi
     run docker pull "$CFG_CONTAINER_IMAGE" || fail "could not pull $CFG_CONTAINER_IMAGE"

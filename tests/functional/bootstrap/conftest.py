@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -209,16 +210,23 @@ def run_bootstrap(
     )
 
 
-def recording_command(directory: Path, name: str) -> Path:
-    """A stand-in `name` on PATH that appends its arguments (one line, JSON) to `directory/name.calls`."""
+def recording_command(directory: Path, name: str, then_run: Path | None = None) -> Path:
+    """A stand-in `name` on PATH that appends its arguments (one line, JSON) to `directory/name.calls`.
+
+    With `then_run` it records and then runs that command with the same arguments (a recording wrapper).
+    """
     directory.mkdir(parents=True, exist_ok=True)
     script = directory / name
     log = directory / f"{name}.calls"
+    finish = (
+        f'exec {shlex.quote(str(then_run))} "$@"\n'
+        if then_run is not None
+        # `docker login --password-stdin` reads the password from a pipe; nothing else reads stdin.
+        else 'case " $* " in *" --password-stdin "*) cat > /dev/null ;; esac\n'
+    )
     script.write_text(
         "#!/usr/bin/env bash\n"
-        f"{sys.executable} -c 'import json, sys; print(json.dumps(sys.argv[1:]))' \"$@\" >> {log}\n"
-        # `docker login --password-stdin` reads the password from a pipe; nothing else reads stdin.
-        'case " $* " in *" --password-stdin "*) cat > /dev/null ;; esac\n',
+        f"{sys.executable} -c 'import json, sys; print(json.dumps(sys.argv[1:]))' \"$@\" >> {log}\n" + finish,
         encoding="utf-8",
     )
     script.chmod(0o755)

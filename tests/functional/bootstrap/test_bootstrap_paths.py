@@ -26,7 +26,8 @@ from tests.functional.bootstrap.conftest import (
 # Real processes (the bootstrap, the AWS CLI, servers) against the moto server.
 pytestmark = pytest.mark.slow
 
-ECR_IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/triton:24.08-py3"
+# In another region than the stack (us-east-1): the login must ask that region.
+ECR_IMAGE = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/triton:24.08-py3"
 
 
 def _stack_for(stack: Stack, **parameters: str) -> Stack:
@@ -61,13 +62,18 @@ def test_systemd_units_run_the_container_image_with_the_agent_beside_it(
     )
     fakes = scratch / "bin"
     systemctl, docker = recording_command(fakes, "systemctl"), recording_command(fakes, "docker")
+    aws = recording_command(fakes, "aws", then_run=aws_cli / "aws")
     root = scratch / "root"
     # WHEN the bootstrap runs in its systemd mode
     result = run_bootstrap(
-        other, root, "--reuse-venv", str(VENV), "--instance-id", INSTANCE_ID, path_first=[aws_cli, fakes]
+        other, root, "--reuse-venv", str(VENV), "--instance-id", INSTANCE_ID, path_first=[fakes, aws_cli]
     )
     assert result.returncode == 0, result.stderr
-    # THEN it logged in to the registry, pulled the image, and enabled and (re)started both units
+    # THEN it logged in to the registry with a password from the registry's own region,
+    assert [call for call in read_calls(aws) if call[0] == "ecr"] == [
+        ["ecr", "get-login-password", "--region", "eu-west-1"]
+    ]
+    # pulled the image, and enabled and (re)started both units
     registry = ECR_IMAGE.split("/", maxsplit=1)[0]
     assert read_calls(docker) == [
         ["login", "--username", "AWS", "--password-stdin", registry],
