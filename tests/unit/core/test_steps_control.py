@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from warmfleet.core import AlarmStep, DecisionInputs, History, Policy, Reason, decide
 from warmfleet.core.policy import Behavior, RatePolicySpec, ScalingRulesSpec
@@ -242,3 +244,23 @@ def test_every_step_is_reported_in_order() -> None:
 def test_naive_now_is_rejected() -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
         decide(inputs(2), policy(), EMPTY, now=NOW.replace(tzinfo=None))
+
+
+@pytest.mark.parametrize(
+    ("later", "desired", "reason"),
+    [
+        pytest.param(0, 8, Reason.SCALE_DOWN_STABILIZED, id="first-decision-holds"),
+        pytest.param(299, 8, Reason.SCALE_DOWN_STABILIZED, id="held-for-the-whole-window"),
+        pytest.param(300, 2, Reason.SCALE_DOWN, id="scales-in-once-the-window-has-passed"),
+    ],
+)
+def test_a_group_never_seen_keeps_its_count_for_one_scale_down_window(
+    later: int, desired: int, reason: Reason
+) -> None:
+    # GIVEN 8 instances at a quarter of the target and no history (a new group, or a lost history)
+    first = decide(inputs(8, signals=(reading("gpu", 12.5),)), policy(), EMPTY, now=NOW)
+    # WHEN the load stays low THEN, like the HPA's initial recommendation, the count holds for 300 s
+    later_inputs = inputs(8, signals=(reading("gpu", 12.5, age=-later),))
+    at = NOW + timedelta(seconds=later)
+    decision = first if later == 0 else decide(later_inputs, policy(), first.history, now=at)
+    assert (decision.desired_capacity, decision.reason) == (desired, reason), decision.message

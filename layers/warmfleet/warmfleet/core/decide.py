@@ -17,7 +17,7 @@ from warmfleet.core.inputs import DecisionInputs
 from warmfleet.core.policy import Policy
 from warmfleet.core.reasons import Reason
 from warmfleet.core.rules.rate_limit import ScaleEvent
-from warmfleet.core.rules.stabilization import prune_recommendations
+from warmfleet.core.rules.stabilization import Recommendation, prune_recommendations
 from warmfleet.core.steps.behaviour import behaviour
 from warmfleet.core.steps.bounds import bounds
 from warmfleet.core.steps.combine import combine
@@ -98,6 +98,11 @@ def decide(inputs: DecisionInputs, policy: Policy, history: History | None, now:
     history = history or _EMPTY_HISTORY
     now_ts = _epoch_seconds(now)
     current = inputs.group.desired_capacity
+    if not history.recommendations:
+        # A group seen for the first time, or whose history was lost, starts with its current count as a
+        # recommendation, as the HPA's recordInitialRecommendation does: no scale-in for a full scale-down
+        # window after the scaler starts (every later decision leaves at least one recommendation).
+        history = history._replace(recommendations=(Recommendation(current, now_ts),))
     readings = {reading.name: reading for reading in inputs.signals}
 
     capacity = count_capacity(inputs, policy.warmup_budget_seconds, now_ts)
