@@ -20,7 +20,7 @@ LAMBDA_PYTHON ?= python3.13
 LAMBDA_VENV := .venv-lambda
 LAMBDA_STAMP := $(LAMBDA_VENV)/.installed
 
-.PHONY: help venv lambda-venv test lint typecheck build deploy publish bench bench-decide lock clean
+.PHONY: help venv lambda-venv test lint typecheck build deploy publish simulate bench bench-decide lock clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
@@ -62,6 +62,10 @@ deploy: build ## sam deploy --guided to real AWS (see the README)
 publish: $(STAMP) ## Publish an instance artifact version: make publish BUCKET=b VERSION=v [MODEL=m.onnx] [STACK=name]
 	@test -n "$(BUCKET)" && test -n "$(VERSION)" || { echo "usage: make publish BUCKET=... VERSION=... [MODEL=...] [STACK=...]" >&2; exit 2; }
 	$(BIN)/warmfleet-inference publish --bucket "$(BUCKET)" --version "$(VERSION)" --stack-name "$(STACK)" $(if $(MODEL),--model "$(MODEL)")
+
+simulate: $(STAMP) ## Replay trace A against warmfleet, the peers and the oracle (writes out/sim)
+	$(BIN)/warmfleet simulate --trace tests/data/traces/AzureLLMInferenceTrace_code.csv \
+		--trace tests/data/traces/AzureLLMInferenceTrace_conv.csv --out out/sim
 
 bench: $(STAMP) ## Run every benchmark in bench/ (prints ratios against in-process baselines)
 	@for b in bench/bench_*.py; do [ $$b = bench/bench_decide.py ] || { echo "== $$b"; $(BIN)/python $$b || exit 1; }; done
