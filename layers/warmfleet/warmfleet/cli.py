@@ -12,11 +12,10 @@ from collections.abc import Sequence
 
 from warmfleet import __version__
 from warmfleet.cli_decide import add_decide_parser
+from warmfleet.cli_demo import add_demo_parser
 from warmfleet.cli_simulate import add_simulate_parser
 
-_PENDING = {
-    "demo": "run the whole system on this machine: moto and a local fleet (arrives with the local fleet)",
-}
+_PENDING: dict[str, str] = {}
 
 
 def _add_pending(subparsers: argparse._SubParsersAction[argparse.ArgumentParser], name: str) -> None:
@@ -39,6 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     add_decide_parser(subparsers)
     add_simulate_parser(subparsers)
+    add_demo_parser(subparsers)
     for name in _PENDING:
         _add_pending(subparsers, name)
     return parser

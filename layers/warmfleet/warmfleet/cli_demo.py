@@ -1,0 +1,120 @@
+"""``warmfleet demo``: the whole system on this machine — moto's server, a local fleet of real processes
+started by the real bootstrap, the real lifecycle and scaler handlers, and a slice of a real trace.
+
+Prints what happens as it happens, then the report; writes ``demo.json`` and ``demo.png`` into ``--out``.
+Exits 0 when every request succeeded and every process it started is gone, 1 otherwise (or when the fleet
+could not start), 2 on bad input (nothing started), 130 on Ctrl-C or SIGTERM after stopping everything.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import time
+from pathlib import Path
+from types import FrameType
+from typing import TYPE_CHECKING
+
+from warmfleet.exceptions import ConfigurationError, WarmfleetError
+from warmfleet.policy_loader import read_document
+
+if TYPE_CHECKING:
+    from warmfleet.local import DemoSettings
+
+HELP = "run the whole system on this machine: moto, a local fleet of real processes, a real trace"
+DEFAULT_TRACE = Path("tests/data/traces/AzureLLMInferenceTrace_code.csv")
+
+
+def add_demo_parser(
+    subparsers: argparse._SubParsersAction[argparse.ArgumentParser],
+) -> argparse.ArgumentParser:
+    """Register ``demo`` on the ``warmfleet`` command's subparsers."""
+    parser = subparsers.add_parser("demo", help=HELP, description=HELP)
+    add = parser.add_argument
+    add("--duration", type=float, default=90.0, metavar="S", help="wall seconds of replay (default 90)")
+    add("--out", type=Path, default=Path("out/demo"), metavar="DIR", help="(default: out/demo)")
+    add(
+        "--trace", type=Path, default=DEFAULT_TRACE, metavar="FILE.csv", help="a trace A file (default: code)"
+    )
+    add("--offset", type=float, default=180.0, metavar="S", help="where the slice starts in the trace (180)")
+    add("--speed", type=float, default=1.0, help="time compression: trace seconds per wall second (1)")
+    add("--rate", type=float, default=1.0, help="share of the slice's requests replayed, (0, 1] (1)")
+    add("--seed", type=int, default=1, help="seeds which requests --rate keeps (1)")
+    add("--max-size", type=int, default=4, help="the group's MaxSize (4; each instance is 2 processes)")
+    add("--tick", type=float, default=5.0, metavar="S", help="seconds between scaler ticks (5; AWS: 15)")
+    add("--target", type=float, help="in-flight requests per instance the policy aims at (default 1)")
+    add(
+        "--batch-window-ms",
+        type=float,
+        default=500.0,
+        help="the server's batch window: a request's hold (500)",
+    )
+    add("--cooldown", type=float, default=90.0, metavar="S", help="most seconds to wait for scale-in (90)")
+    add("--policy", type=Path, metavar="POLICY.json", help="a scaler POLICY document instead of the demo's")
+    parser.set_defaults(run=run_demo_command)
+    return parser
+
+
+def _settings(args: argparse.Namespace) -> DemoSettings:
+    from warmfleet.local import DEMO_POLICY, DemoSettings  # noqa: PLC0415 - only when the command runs
+
+    if args.duration <= 0 or args.speed <= 0 or args.cooldown < 0 or args.tick <= 0:
+        raise ConfigurationError("--duration, --speed and --tick must be positive, --cooldown not negative")
+    if not 0 < args.rate <= 1:
+        raise ConfigurationError(f"--rate {args.rate:g} must be in (0, 1]")
+    if args.max_size < 2:
+        raise ConfigurationError(f"--max-size {args.max_size} leaves no room to scale out: give at least 2")
+    if not args.trace.is_file():
+        raise ConfigurationError(f"trace {args.trace} does not exist (run from the repository root)")
+    policy = dict(read_document(args.policy)) if args.policy else {**DEMO_POLICY}
+    if args.target is not None:
+        if args.target <= 0 or args.policy:
+            raise ConfigurationError("--target must be positive, and goes without --policy")
+        policy["signals"] = [{**policy["signals"][0], "target": args.target}]
+    return DemoSettings(
+        trace=args.trace, out=args.out, duration=args.duration, offset=args.offset, speed=args.speed,
+        rate=args.rate, seed=args.seed, max_size=args.max_size, tick_seconds=args.tick,
+        batch_window_ms=args.batch_window_ms, cooldown=args.cooldown, policy=policy,
+    )  # fmt: skip
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+def run_demo_command(args: argparse.Namespace) -> int:
+    """Run the demo from the parsed options; see the module doc for the exit codes."""
+    from warmfleet.exceptions import TraceError  # noqa: PLC0415
+    from warmfleet.local import run_demo  # noqa: PLC0415 - only when the command runs
+
+    try:
+        settings = _settings(args)
+    except (ConfigurationError, TraceError, ValueError, OSError) as error:
+        print(f"warmfleet demo: {error}", file=sys.stderr)
+        return 2
+    started = time.monotonic()
+
+    def log(message: str) -> None:
+        print(f"[{time.monotonic() - started:6.1f}s] {message}", flush=True)
+
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        document = run_demo(settings, log)
+    except KeyboardInterrupt:
+        print("warmfleet demo: interrupted; every process it started is stopped", file=sys.stderr)
+        return 130
+    except TraceError as error:
+        print(f"warmfleet demo: {error}", file=sys.stderr)
+        return 2
+    except WarmfleetError as error:
+        print(f"warmfleet demo: failed: {error}", file=sys.stderr)
+        return 1
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    print(f"wrote {args.out / 'demo.json'} and {args.out / 'demo.png'}")
+    if not document["ok"]:
+        failed, alive = document["requests"]["failed"], document["processes"]["alive_after_stop"]
+        print(f"warmfleet demo: {failed} failed requests, processes left alive: {alive}", file=sys.stderr)
+        return 1
+    return 0
