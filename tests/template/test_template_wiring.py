@@ -244,3 +244,20 @@ def test_ready_path_pattern_admits_what_the_lifecycle_config_accepts(
         accepted = False
     # THEN they agree: a deploy never passes a path the function would refuse on its first event
     assert admitted == accepted
+
+
+@pytest.mark.parametrize("function", ["ScalerFunction", "AlarmFunction"])
+@pytest.mark.parametrize(
+    ("parameters", "counted"),
+    [
+        pytest.param({}, False, id="default-counts-only-work-that-can-start"),
+        pytest.param({"QueueCountDelayed": "true"}, True, id="delayed-messages-counted"),
+    ],
+)
+def test_queue_count_delayed_reaches_both_scaling_paths(
+    sam_template: dict[str, Any], function: str, parameters: dict[str, str], counted: bool
+) -> None:
+    # GIVEN the QueueCountDelayed parameter WHEN the scaler or alarm function reads its environment
+    config = ScalerConfig.from_env(function_environment(sam_template, function, parameters))
+    # THEN both paths count the queue's delayed messages exactly when it is true (KEDA's scaleOnDelayed)
+    assert config.queue_count_delayed is counted
