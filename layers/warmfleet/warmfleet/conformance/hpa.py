@@ -1,7 +1,8 @@
 """Kubernetes HPA conformance kinds for ``python -m warmfleet.conformance``.
 
 Maps each kind of ``hpa_replica_calculator.jsonl`` (its ``calc`` field) and
-``hpa_behavior.jsonl`` (its ``kind`` field) to a function that takes the whole
+``hpa_behavior.jsonl`` (its ``kind`` field; the single-rule kinds are in
+:mod:`warmfleet.conformance.hpa_behavior`) to a function that takes the whole
 test-vector case and returns the produced outputs under the same keys as the
 case's ``expected`` (``{"error": message}`` for an HPA error case). The runner
 compares; the rules themselves live in :mod:`warmfleet.core.peers.hpa` and
@@ -16,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from warmfleet.conformance.hpa_behavior import BEHAVIOR_KINDS, recommendations_of, rules_of
 from warmfleet.core.peers.hpa import (
     Calculation,
     Pod,
@@ -26,7 +28,7 @@ from warmfleet.core.peers.hpa import (
     resource_replicas,
     value_replicas,
 )
-from warmfleet.core.peers.hpa_controller import convert_rules_legacy, reconcile
+from warmfleet.core.peers.hpa_controller import reconcile
 from warmfleet.core.peers.hpa_types import (
     Behavior,
     ControllerSettings,
@@ -36,23 +38,6 @@ from warmfleet.core.peers.hpa_types import (
     TargetType,
     default_scale_down,
     default_scale_up,
-)
-from warmfleet.core.rules.rate_limit import (
-    PolicyType,
-    RatePolicy,
-    ScaleEvent,
-    ScalingRules,
-    SelectPolicy,
-    rate_limit,
-    scale_down_limit,
-    scale_up_limit,
-)
-from warmfleet.core.rules.stabilization import (
-    Recommendation,
-    stabilize,
-    stabilize_legacy,
-    store_legacy,
-    store_replacing_oldest,
 )
 from warmfleet.core.rules.tolerance import Tolerance
 
@@ -165,96 +150,6 @@ def _external(case: Case) -> int | Calculation:
     return external_usage(int(v) for v in case.get("metric_values_milli") or [])
 
 
-def rules_of(raw: Case | None, default: ScalingRules) -> ScalingRules:
-    """A rules object, defaulted per field (a side holding only ``tolerance`` keeps every default)."""
-    if raw is None:
-        return default
-    window = raw.get("stabilization_window_seconds")
-    policies = raw.get("policies")
-    return ScalingRules(
-        stabilization_window_seconds=default.stabilization_window_seconds if window is None else int(window),
-        select_policy=SelectPolicy(raw.get("select_policy") or "Max"),
-        policies=default.policies
-        if policies is None
-        else tuple(
-            RatePolicy(PolicyType(p["type"]), int(p["value"]), int(p["period_seconds"])) for p in policies
-        ),
-    )
-
-
-def events_of(raw: Any) -> tuple[ScaleEvent, ...]:
-    """``[{replica_change, age_seconds}]`` at ``now = 0``."""
-    return tuple(ScaleEvent(int(e["replica_change"]), -float(e["age_seconds"])) for e in raw or [])
-
-
-def recommendations_of(raw: Any) -> tuple[Recommendation, ...]:
-    """``[{replicas, age_seconds}]`` at ``now = 0``."""
-    return tuple(Recommendation(int(r["replicas"]), -float(r["age_seconds"])) for r in raw or [])
-
-
-def _rate_limit(case: Case) -> dict[str, Any]:
-    replicas, reason = rate_limit(
-        int(case["current_replicas"]),
-        int(case["prenormalized_desired_replicas"]),
-        min_replicas=int(case["min_replicas"]),
-        max_replicas=int(case["max_replicas"]),
-        scale_up=rules_of(case["scale_up_rules_effective"], default_scale_up()),
-        scale_down=rules_of(case["scale_down_rules_effective"], default_scale_down(300)),
-        up_events=events_of(case.get("scale_up_events")),
-        down_events=events_of(case.get("scale_down_events")),
-        now=0.0,
-    )
-    return {"replicas": replicas, "limiting_reason": str(reason)}
-
-
-def _limit(case: Case, up: bool) -> dict[str, Any]:
-    limit = scale_up_limit if up else scale_down_limit
-    value = limit(
-        int(case["current_replicas"]),
-        rules_of(case["rules"], default_scale_up() if up else default_scale_down(300)),
-        events_of(case.get("scale_up_events")),
-        events_of(case.get("scale_down_events")),
-        0.0,
-    )
-    return {"scale_up_limit" if up else "scale_down_limit": value}
-
-
-def _stabilization_with_behavior(case: Case) -> dict[str, Any]:
-    recs = recommendations_of(case["recommendations"])
-    desired = int(case["prenormalized_desired_replicas"])
-    up, down = (
-        float(case["scale_up_stabilization_window_seconds"]),
-        float(case["scale_down_stabilization_window_seconds"]),
-    )
-    result = stabilize(recs, int(case["current_replicas"]), desired, up_window=up, down_window=down, now=0.0)
-    stored = store_replacing_oldest(recs, desired, up, down, 0.0)
-    return {"stabilized_replicas": result, "stored_recommendations_after": [r.replicas for r in stored]}
-
-
-def _stabilization_legacy(case: Case) -> dict[str, Any]:
-    recs = recommendations_of(case["recommendations"])
-    desired, window = (
-        int(case["prenormalized_desired_replicas"]),
-        float(case["downscale_stabilization_window_seconds"]),
-    )
-    return {
-        "stabilized_replicas": stabilize_legacy(recs, desired, window, 0.0),
-        "stored_recommendations_count_after": len(store_legacy(recs, desired, window, 0.0)),
-    }
-
-
-def _convert_rules_legacy(case: Case) -> dict[str, Any]:
-    replicas, reason = convert_rules_legacy(
-        int(case["current_replicas"]),
-        int(case["prenormalized_desired_replicas"]),
-        int(case["min_replicas"]),
-        int(case["max_replicas"]),
-        factor=float(case["scale_up_limit_factor"]),
-        minimum=float(case["scale_up_limit_minimum"]),
-    )
-    return {"replicas": replicas, "limiting_reason": str(reason)}
-
-
 def metric_of(raw: Case) -> MetricSpec:
     """One ``hpa.metrics[]`` entry with the samples its fetch returns."""
     kind = str(raw["type"])
@@ -344,11 +239,6 @@ KINDS: dict[str, Callable[[Mapping[str, Any]], dict[str, Any]]] = {
     "external_metric_value": lambda case: _value_calc(case, _external(case)),
     "object_metric_average_value": lambda case: _average_calc(case, _object_usage(case)),
     "external_metric_average_value": lambda case: _average_calc(case, _external(case)),
-    "rate_limit": _rate_limit,
-    "scale_up_limit": lambda case: _limit(case, up=True),
-    "scale_down_limit": lambda case: _limit(case, up=False),
-    "stabilization_with_behavior": _stabilization_with_behavior,
-    "stabilization_legacy": _stabilization_legacy,
-    "convert_rules_legacy": _convert_rules_legacy,
     "controller_reconcile": _controller_reconcile,
+    **BEHAVIOR_KINDS,
 }
