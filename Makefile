@@ -20,7 +20,7 @@ LAMBDA_PYTHON ?= python3.13
 LAMBDA_VENV := .venv-lambda
 LAMBDA_STAMP := $(LAMBDA_VENV)/.installed
 
-.PHONY: help venv lambda-venv test lint typecheck build deploy publish simulate bench bench-decide lock clean
+.PHONY: help venv lambda-venv test demo lint typecheck build deploy publish simulate bench bench-decide lock clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
@@ -44,6 +44,9 @@ lambda-venv: $(LAMBDA_STAMP) ## The Lambda layer's environment in .venv-lambda: 
 
 test: $(STAMP) ## Run the whole test suite (the README's test command)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+demo: $(STAMP) ## Run the whole system on this machine: moto, a local fleet of real processes, trace A (out/demo)
+	$(BIN)/warmfleet demo
 
 lint: $(STAMP) ## ruff, and cfn-lint on template.yaml when it exists
 	$(BIN)/ruff check .

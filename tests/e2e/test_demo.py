@@ -78,8 +78,8 @@ def test_the_scaler_scaled_out_and_back_in(run: Run) -> None:
 
 
 def test_every_launch_was_continued_only_after_its_warm_up_was_verified(run: Run) -> None:
-    lifecycle = run.document["lifecycle"]
-    served = [i for i in run.document["instances"] if i["in_service_t"] is not None]
+    lifecycle, instances = run.document["lifecycle"], run.document["instances"]
+    served = [i for i in instances if i["in_service_t"] is not None]
     assert len(served) >= 2
     for instance in served:
         mine = [o for o in lifecycle if o.get("instanceId") == instance["id"]]
@@ -89,31 +89,41 @@ def test_every_launch_was_continued_only_after_its_warm_up_was_verified(run: Run
             ("EC2 Instance-launch Lifecycle Action", "new-action"),
             ("Instance Warm", "verified"),
         ]
-        assert instance["launched_t"] < instance["in_service_t"]
-        assert instance["bootstrap_exit"] == 0 and instance["requests"] > 0
+        assert instance["launched_t"] < instance["in_service_t"] and instance["bootstrap_exit"] == 0
     assert len(run.document["gate_metrics"]["WarmupSeconds"]) == len(served)
+    # AND the balancer sent every request to an instance the gate had let in, none to any other
+    assert sum(i["requests"] for i in served) == run.document["requests"]["sent"]
+    assert all(i["requests"] == 0 for i in instances if i["in_service_t"] is None)
 
 
 def test_every_removed_instance_was_terminated_only_after_it_drained(run: Run) -> None:
-    removed = [i for i in run.document["instances"] if i["terminated_t"] is not None]
-    assert len(removed) >= 1 and len(removed) == len(run.document["instances"]) - 1
+    instances = run.document["instances"]
+    removed = [i for i in instances if i["terminated_t"] is not None]
+    assert len(removed) >= 1 and len(removed) == len(instances) - 1
     for instance in removed:
         mine = [
             (o["event"], o["reason"])
             for o in run.document["lifecycle"]
             if o.get("instanceId") == instance["id"]
         ]
-        # THEN the terminate action marked it draining, and only `Instance Drained` let it go
-        assert ("EC2 Instance-terminate Lifecycle Action", "new-action") in mine
-        assert mine[-1] == ("Instance Drained", "drained")
         assert instance["terminating_t"] < instance["terminated_t"]
-    assert len(run.document["gate_metrics"]["DrainSeconds"]) == len(removed)
+        if instance["in_service_t"] is None:
+            # THEN a launch given up before it served is let go at once (a slow machine's scale-in)
+            assert ("EC2 Instance-terminate Lifecycle Action", "never-in-service") in mine
+            continue
+        # THEN the terminate action marked it draining, and only `Instance Drained` let it go
+        terminate = mine.index(("EC2 Instance-terminate Lifecycle Action", "new-action"))
+        assert ("Instance Drained", "drained") in mine[terminate:]
+    drained = [i for i in removed if i["in_service_t"] is not None]
+    assert len(drained) >= 1 and len(run.document["gate_metrics"]["DrainSeconds"]) == len(drained)
 
 
 def test_every_process_it_started_is_gone(run: Run) -> None:
     processes = run.document["processes"]
     # THEN it started the bootstraps, servers and agents (3 per instance) and stopped every one
-    assert len(processes["started"]) == 3 * len(run.document["instances"])
+    instances = run.document["instances"]
+    served = [i for i in instances if i["in_service_t"] is not None]
+    assert 3 * len(served) <= len(processes["started"]) <= 3 * len(instances)
     assert processes["alive_after_stop"] == []
     assert [pid for pid in processes["started"] if _alive(pid)] == []
 

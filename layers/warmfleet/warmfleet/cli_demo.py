@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
-import time
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING
@@ -93,10 +92,9 @@ def run_demo_command(args: argparse.Namespace) -> int:
     except (ConfigurationError, TraceError, ValueError, OSError) as error:
         print(f"warmfleet demo: {error}", file=sys.stderr)
         return 2
-    started = time.monotonic()
 
     def log(message: str) -> None:
-        print(f"[{time.monotonic() - started:6.1f}s] {message}", flush=True)
+        print(message, flush=True)
 
     previous = signal.signal(signal.SIGTERM, _interrupt)
     try:

@@ -139,24 +139,23 @@ class Scaler:
             return moto
 
         self._runtime = scaler.build_runtime(self._config, client=client)
-        self.ticks = 0
+        #: Every tick's decision (time, desired, reason, message); `actions` those that changed the group.
+        self.decisions: list[dict[str, Any]] = []
         self.actions: list[dict[str, Any]] = []
 
     def tick(self) -> dict[str, Any]:
         # The tick's EMF documents go to stdout, as in Lambda; the demo keeps its own output readable.
         with contextlib.redirect_stdout(io.StringIO()):
             outcome = self._handler.handle(dict(TICK), self._config, lambda _: self._runtime)
-        self.ticks += 1
         acted = outcome.get("actions") or {}
+        decision = {
+            "t": round(self._clock(), 2),
+            "previous": outcome.get("previous"),
+            "desired": outcome.get("desired"),
+            "reason": outcome.get("reason"),
+            "message": outcome.get("message"),
+        }
+        self.decisions.append(decision)
         if acted.get("setDesired") is not None or acted.get("terminated"):
-            self.actions.append(
-                {
-                    "t": round(self._clock(), 2),
-                    "previous": outcome.get("previous"),
-                    "desired": outcome.get("desired"),
-                    "reason": outcome.get("reason"),
-                    "message": outcome.get("message"),
-                    "terminated": list(acted.get("terminated") or []),
-                }
-            )
+            self.actions.append({**decision, "terminated": list(acted.get("terminated") or [])})
         return dict(outcome)

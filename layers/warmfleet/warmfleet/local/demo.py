@@ -136,8 +136,10 @@ class _Parts:
 def _assemble(
     stack: ExitStack,
     settings: DemoSettings,
+    *,
     processes: ProcessBook,
     workdir: Path,
+    clock: Callable[[], float],
     log: Callable[[str], None],
 ) -> _Parts:
     endpoint = stack.enter_context(moto_server())
@@ -149,7 +151,7 @@ def _assemble(
     fleet = LocalFleet(
         stage, InMemoryLifecycleHooks(time.time), balancer, processes,
         workdir=workdir, bootstrap=fetch_bootstrap(stage, workdir), hook_heartbeat_seconds=HEARTBEAT_SECONDS,
-        drain_timeout_seconds=settings.drain_timeout, log=log,
+        drain_timeout_seconds=settings.drain_timeout, clock=clock, log=log,
     )  # fmt: skip
     stack.callback(fleet.close)
     config = lifecycle_config(drain_timeout=settings.drain_timeout, heartbeat=HEARTBEAT_SECONDS)
@@ -167,7 +169,9 @@ def _wait_for_first_instance(parts: _Parts, timeout: float) -> None:
         time.sleep(0.2)
 
 
-def _control_loop(parts: _Parts, settings: DemoSettings, timeline: Timeline) -> None:
+def _control_loop(
+    parts: _Parts, settings: DemoSettings, timeline: Timeline, log: Callable[[str], None]
+) -> None:
     """Tick, sweep and sample on their schedules until the replay is over and the group is back to one."""
     fleet = parts.fleet
     next_tick = next_sweep = next_sample = fleet.now()
@@ -177,7 +181,10 @@ def _control_loop(parts: _Parts, settings: DemoSettings, timeline: Timeline) -> 
         desired = parts.step()
         now = fleet.now()
         if now >= next_tick:
+            acted = len(parts.scaler.actions)
             parts.scaler.tick()
+            for action in parts.scaler.actions[acted:]:
+                log(f"scaler: {action['previous']} -> {action['desired']} ({action['reason']})")
             next_tick = now + settings.tick_seconds
         if now >= next_sweep:
             parts.router.sweep()
@@ -207,16 +214,23 @@ def run_demo(settings: DemoSettings, log: Callable[[str], None] = print) -> dict
     workdir = Path(tempfile.mkdtemp(prefix="warmfleet-demo-"))
     processes, timeline = ProcessBook(), Timeline()
     started = time.monotonic()
+
+    def clock() -> float:
+        return time.monotonic() - started
+
+    def say(message: str) -> None:
+        log(f"[{clock():6.1f}s] {message}")
+
     try:
         with ExitStack() as stack:
-            parts = _assemble(stack, settings, processes, workdir, log)
+            parts = _assemble(stack, settings, processes=processes, workdir=workdir, clock=clock, log=say)
             parts.replay = Replay(parts.fleet.balancer.url, times, parts.fleet.now)
             stack.callback(parts.replay.stop)
             _wait_for_first_instance(parts, settings.first_instance_timeout)
             name, seconds = settings.trace.name, settings.duration
-            log(f"replaying {len(times)} of {in_slice} requests of {name} over {seconds:g} s")
+            say(f"replaying {len(times)} of {in_slice} requests of {name} over {seconds:g} s")
             parts.replay.start()
-            _control_loop(parts, settings, timeline)
+            _control_loop(parts, settings, timeline, say)
             document = _document(settings, parts, timeline, in_slice)
     finally:
         processes.stop_all()
@@ -249,7 +263,7 @@ def _document(settings: DemoSettings, parts: _Parts, timeline: Timeline, in_slic
         },
         "requests": summarize_requests(sorted(outcomes, key=lambda o: o.sent_at)),
         "scaling": scaler.actions,
-        "scaler_ticks": scaler.ticks,
+        "decisions": scaler.decisions,
         "lifecycle": router.outcomes,
         "gate_metrics": {"WarmupSeconds": warmups, "DrainSeconds": drains},
         "instances": [

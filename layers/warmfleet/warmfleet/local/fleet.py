@@ -17,12 +17,10 @@ import secrets
 import socket
 import subprocess
 import sys
-import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from warmfleet.lifecycle import InMemoryLifecycleHooks
 from warmfleet.local.network import Balancer, MetadataService
@@ -105,7 +103,8 @@ class LocalFleet:
         bootstrap: Path,
         hook_heartbeat_seconds: int,
         drain_timeout_seconds: int,
-        log: Any = print,
+        clock: Callable[[], float],
+        log: Callable[[str], None] = print,
     ) -> None:
         self.stage, self.hooks, self.balancer, self.processes = stage, hooks, balancer, processes
         self.workdir, self.bootstrap_script = workdir, bootstrap
@@ -114,11 +113,8 @@ class LocalFleet:
         self.imds = MetadataService(self.target_lifecycle_state)
         self._autoscaling, self._events = stage.client("autoscaling"), stage.client("events")
         self._log = log
-        self._started = time.monotonic()
-
-    def now(self) -> float:
-        """Seconds since the fleet started (the timeline's clock)."""
-        return time.monotonic() - self._started
+        #: Seconds since the demo started: the clock of the timeline, the actions and the log.
+        self.now = clock
 
     # --- what the group's API answers (warmfleet.local.group_view reads these) -------------------------
     def state(self, instance_id: str) -> str:

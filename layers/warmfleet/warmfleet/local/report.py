@@ -109,7 +109,7 @@ def write_plot(document: Mapping[str, Any], path: Path) -> Path:
     load.step(seconds, [row["rps"] for row in rows], where="post", color="tab:blue", label="sent")
     load.step(seconds, [row["failed"] for row in rows], where="post", color="tab:red", label="failed")
     load.set_ylabel("requests / second")
-    load.set_xlabel("seconds from the start of the fleet")
+    load.set_xlabel("seconds from the start of the demo")
     load.legend(loc="upper right")
     figure.tight_layout()
     figure.savefig(path, format="png", dpi=100)
