@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import hashlib
 import shutil
+import signal
 import tempfile
+import threading
 import time
-from collections.abc import Callable
-from contextlib import ExitStack
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -129,8 +131,7 @@ class _Parts:
     def step(self) -> int:
         """Deliver waiting events, let the fleet follow its hooks and the desired capacity; return it."""
         self.router.drain()
-        self.fleet.reconcile()
-        return self.fleet.desired()
+        return self.fleet.reconcile()
 
 
 def _assemble(
@@ -204,6 +205,19 @@ def _control_loop(
         time.sleep(0.2)
 
 
+@contextmanager
+def _uninterrupted() -> Iterator[None]:
+    """Ignore a second Ctrl-C while the processes are being stopped (it would leave some running)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def run_demo(settings: DemoSettings, log: Callable[[str], None] = print) -> dict[str, Any]:
     """Run the demo; returns the result document (also written to `settings.out`)."""
     times, in_slice = arrivals(
@@ -233,9 +247,10 @@ def run_demo(settings: DemoSettings, log: Callable[[str], None] = print) -> dict
             _control_loop(parts, settings, timeline, say)
             document = _document(settings, parts, timeline, in_slice)
     finally:
-        processes.stop_all()
-        alive = processes.still_alive()
-        shutil.rmtree(workdir, ignore_errors=True)
+        with _uninterrupted():
+            processes.stop_all()
+            alive = processes.still_alive()
+            shutil.rmtree(workdir, ignore_errors=True)
     document["processes"] = {"started": processes.started, "alive_after_stop": alive}
     document["wall_seconds"] = round(time.monotonic() - started, 1)
     document["ok"] = document["requests"]["failed"] == 0 and not alive and document["requests"]["sent"] > 0

@@ -136,8 +136,9 @@ class LocalFleet:
         return int(groups["AutoScalingGroups"][0]["DesiredCapacity"])
 
     # --- AWS's side --------------------------------------------------------------------------------------
-    def reconcile(self) -> None:
-        """Follow hook states (traffic, stops), then launch or terminate toward the desired capacity."""
+    def reconcile(self) -> int:
+        """Follow hook states (traffic, stops), then launch or terminate toward the desired capacity (which
+        it returns)."""
         for instance in list(self.instances.values()):
             self._follow(instance)
         members = [
@@ -145,11 +146,13 @@ class LocalFleet:
             for i in self.listed()
             if i.terminating_at is None and self.state(i.instance_id) in (LAUNCHING, IN_SERVICE)
         ]
-        plan = plan_reconcile(self.desired(), members)
+        desired = self.desired()
+        plan = plan_reconcile(desired, members)
         for _ in range(plan.launch):
             self.launch()
         for instance_id in plan.terminate:
             self.begin_termination(instance_id)
+        return desired
 
     def _follow(self, instance: LocalInstance) -> None:
         if instance.bootstrap is not None and instance.bootstrap_exit is None:
@@ -171,12 +174,17 @@ class LocalFleet:
             self._log(f"{instance.instance_id}: terminated")
 
     def _adopt_pids(self, instance: LocalInstance) -> None:
+        """Take over the pids the bootstrap recorded (`ROOT/run/warmfleet/{server,agent}.pid`)."""
+        found = []
         for name in ("server", "agent"):
             pid_file = instance.root / "run/warmfleet" / f"{name}.pid"
             if pid_file.is_file():
                 pid = int(pid_file.read_text().strip())
                 instance.pids.append(pid)
                 self.processes.add(pid)
+                found.append(f"{name} pid {pid}")
+        if found:
+            self._log(f"{instance.instance_id}: bootstrap started the {', '.join(found)}")
 
     def launch(self) -> LocalInstance:
         """A new instance: held in Pending:Wait, its launch event put, its bootstrap started."""
