@@ -14,7 +14,7 @@ Public API (import from ``warmfleet.core``):
   :class:`SignalPolicy`, :class:`SignalKind`, :class:`Behavior`,
   :class:`ScalingRulesSpec`, :class:`RatePolicySpec`, :class:`PanicPolicy`,
   :class:`FallbackPolicy`, :class:`AlarmStep`, :class:`ScheduledCapacity`.
-* Outputs (:mod:`.decision`, :mod:`.history`, frozen dataclasses):
+* Outputs (:mod:`.decision`, :mod:`.history`, immutable ``NamedTuple`` records):
   :class:`Decision`, :class:`Proposal`, :class:`StepOutcome`, :class:`Capacity`,
   :class:`History` (``to_dict()`` / ``History.from_dict()`` for storage).
 * Reason codes (:mod:`.reasons`): :class:`Reason`, :class:`Step`, :class:`SignalStatus`.
