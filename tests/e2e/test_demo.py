@@ -1,8 +1,8 @@
 """`warmfleet demo` end to end: a short run of the whole system on this machine.
 
-One run per module (about 90 s): moto's server, the version published with the real command, instances
+One run per module (about two minutes): moto's server, the version published with the real command, instances
 started by the real bootstrap (real server and agent processes), the real lifecycle and scaler handlers,
-and 60 s of trace A replayed in 30 s through the balancer. The run must scale out and back in through the
+and 40 s of trace A replayed through the balancer. The run must scale out and back in through the
 hooks (every instance CONTINUEd only after its warm-up was verified, every removed one only after it
 drained), fail no request, leave no process behind, and write its JSON and PNG.
 """
@@ -25,7 +25,22 @@ from tests.conftest import ROOT
 # Real processes and servers, all on loopback; part of `make test`.
 pytestmark = pytest.mark.slow
 
-DEMO_ARGUMENTS = ["--duration", "30", "--speed", "2", "--max-size", "3", "--cooldown", "90"]
+# Trace A's eleventh minute: 40 s of sustained load (5 to 14 requests/s in every 5-s bin but one), then
+# nothing, so the group comes back to one. The agent samples the server's in-flight gauge every 10 s, and with
+# the server's batch window that gauge is a sawtooth (0 up to ~20 every 1.5 s): a target of 1 makes any
+# sample but the lowest propose more instances, so the scale-out does not hang on where the samples fall.
+DEMO_ARGUMENTS = [
+    "--offset",
+    "600",
+    "--duration",
+    "40",
+    "--target",
+    "1",
+    "--max-size",
+    "3",
+    "--cooldown",
+    "90",
+]
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from warmfleet.local.load import Outcome
 from warmfleet.local.network import RoundRobin
 from warmfleet.local.report import percentile, summarize_requests
 
-from tests.conftest import ROOT
+from tests.conftest import EVENTS, ROOT
 
 LOCAL_MODULES = sorted(i.name for i in pkgutil.walk_packages(warmfleet.local.__path__, "warmfleet.local."))
 PACKAGE = ROOT / "layers" / "warmfleet" / "warmfleet"
@@ -122,6 +122,13 @@ def test_summary_counts_failures_and_times_only_successes() -> None:
         pytest.param(["--max-size", "1"], "no room to scale out", id="max-size-one"),
         pytest.param(["--trace", "no/such/trace.csv"], "does not exist", id="missing-trace"),
         pytest.param(["--target", "-1"], "--target must be positive", id="negative-target"),
+        pytest.param(["--batch-window-ms", "-5"], "cannot be negative", id="negative-batch-window"),
+        pytest.param(["--policy", "no/such/policy.json"], "no/such/policy.json", id="missing-policy"),
+        pytest.param(
+            ["--policy", str(EVENTS / "demo" / "policy-invalid.json")],
+            "invalid policy: signals.0.target",
+            id="invalid-policy",
+        ),
     ],
 )
 def test_demo_refuses_bad_input_before_starting_anything(

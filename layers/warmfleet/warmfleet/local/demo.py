@@ -36,7 +36,7 @@ from warmfleet.local.stage import BUCKET, STACK, VERSION, Stage, create_stage, m
 
 #: The demo's scaling policy: warmfleet's pipeline with its windows shortened to the demo's time scale.
 DEMO_POLICY: dict[str, Any] = {
-    "signals": [{"name": "InFlightRequests", "target": 1.0, "staleness_seconds": 60}],
+    "signals": [{"name": "InFlightRequests", "target": 3.0, "staleness_seconds": 60}],
     "behavior": {
         "scale_up": {
             "stabilization_window_seconds": 0,
@@ -71,7 +71,7 @@ class DemoSettings:
     max_size: int = 4
     tick_seconds: float = 5.0
     sweep_seconds: float = 20.0
-    batch_window_ms: float = 500.0
+    batch_window_ms: float = 1500.0
     drain_timeout: int = 60
     cooldown: float = 90.0
     first_instance_timeout: float = 180.0
