@@ -44,6 +44,9 @@ class RoundRobin:
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    # socketserver's default listen backlog is 5: a burst of a trace's clients overflows it and the kernel
+    # resets connections (measured: 63 of 320 requests from 64 clients at once). An ALB does not.
+    request_queue_size = 128
 
 
 def _start(handler: type[BaseHTTPRequestHandler]) -> tuple[_Server, threading.Thread]:
