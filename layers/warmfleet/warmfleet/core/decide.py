@@ -136,9 +136,7 @@ def decide(inputs: DecisionInputs, policy: Policy, history: History | None, now:
     up_period, down_period = policy.event_periods_seconds
     # Positional: a NamedTuple's keyword call costs a third more, and these two are built on every call.
     next_history = History(
-        tuple(
-            prune_recommendations(history.recommendations, remembered, policy.longest_window_seconds, now_ts)
-        ),
+        prune_recommendations(history.recommendations, remembered, policy.longest_window_seconds, now_ts),
         _keep_events(history.scale_up_events, up_event, up_period, now_ts),
         _keep_events(history.scale_down_events, down_event, down_period, now_ts),
         _failures(proposals),

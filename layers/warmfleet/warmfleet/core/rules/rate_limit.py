@@ -14,7 +14,6 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import NamedTuple
 
 INT32_MIN = -(2**31)
 INT32_MAX = 2**31 - 1
@@ -68,7 +67,8 @@ class ScalingRules:
         return max((p.period_seconds for p in self.policies), default=0)
 
 
-class ScaleEvent(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class ScaleEvent:
     """A past change of the desired count in one direction (``change`` >= 0)."""
 
     change: int

@@ -11,10 +11,11 @@ recorded at ``at`` is inside a window ``W`` at ``now`` iff ``now - at < W``.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import NamedTuple
+from dataclasses import dataclass
 
 
-class Recommendation(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class Recommendation:
     """One stored, not yet stabilized recommendation."""
 
     replicas: int
@@ -95,7 +96,7 @@ def store_legacy(
 
 def prune_recommendations(
     recommendations: Sequence[Recommendation], desired: int, longest_window: float, now: float
-) -> list[Recommendation]:
+) -> tuple[Recommendation, ...]:
     """Store ``desired`` keeping only what a window can still see: a bounded history.
 
     Drops entries at or beyond ``longest_window`` (no window can see them again)
@@ -104,5 +105,4 @@ def prune_recommendations(
     values. Gives the same :func:`stabilize` results as the HPA's storage.
     """
     kept = [rec for rec in recommendations if now - rec.at < longest_window and rec.replicas != desired]
-    kept.append(Recommendation(desired, now))
-    return kept
+    return (*kept, Recommendation(desired, now))
