@@ -121,6 +121,7 @@ def test_summary_counts_failures_and_times_only_successes() -> None:
         pytest.param(["--duration", "0"], "must be positive", id="duration-zero"),
         pytest.param(["--max-size", "1"], "no room to scale out", id="max-size-one"),
         pytest.param(["--trace", "no/such/trace.csv"], "does not exist", id="missing-trace"),
+        pytest.param(["--offset", "99999"], "no request in the slice", id="slice-past-the-trace"),
         pytest.param(["--target", "-1"], "--target must be positive", id="negative-target"),
         pytest.param(["--batch-window-ms", "-5"], "cannot be negative", id="negative-batch-window"),
         pytest.param(["--policy", "no/such/policy.json"], "no/such/policy.json", id="missing-policy"),

@@ -18,6 +18,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from warmfleet.aws import DynamoActionStore
+from warmfleet.config import LifecycleConfig, ScalerConfig
+from warmfleet.handlers import lifecycle, scaler
+from warmfleet.lifecycle import build_gate
 from warmfleet.local.fleet import LocalFleet
 from warmfleet.local.group_view import FleetAddresses, FleetEc2, GroupAutoScaling, VpcHttpClient
 from warmfleet.local.stage import (
@@ -45,9 +49,8 @@ class GateMetrics:
         self.values.append((name, float(value)))
 
 
-def lifecycle_config(*, drain_timeout: int, heartbeat: int) -> Any:
-    from warmfleet.config import LifecycleConfig  # noqa: PLC0415 - the handlers load on first use
-
+def lifecycle_config(*, drain_timeout: int, heartbeat: int) -> LifecycleConfig:
+    """The lifecycle function's settings as the template would give them for the demo's stack."""
     return LifecycleConfig(
         group_name=GROUP,
         state_table=TABLE,
@@ -66,10 +69,9 @@ def lifecycle_config(*, drain_timeout: int, heartbeat: int) -> Any:
 class EventRouter:
     """moto's EventBridge → SQS → the lifecycle handler, in this process; `outcomes` keeps what it said."""
 
-    def __init__(self, stage: Stage, fleet: LocalFleet, config: Any, clock: Callable[[], float]) -> None:
-        from warmfleet.aws import DynamoActionStore  # noqa: PLC0415 - boto3 behind it
-        from warmfleet.lifecycle import build_gate  # noqa: PLC0415
-
+    def __init__(
+        self, stage: Stage, fleet: LocalFleet, config: LifecycleConfig, clock: Callable[[], float]
+    ) -> None:
         self._sqs = stage.client("sqs")
         self._queue = stage.events_queue_url
         self._config = config
@@ -87,8 +89,6 @@ class EventRouter:
         self.outcomes: list[dict[str, Any]] = []
 
     def invoke(self, event: dict[str, Any]) -> dict[str, Any]:
-        from warmfleet.handlers import lifecycle  # noqa: PLC0415
-
         outcome = lifecycle.handle(event, self._config, lambda: self._gate)
         self.outcomes.append({"t": round(self._clock(), 2), "event": _name(event), **outcome})
         return outcome
@@ -123,10 +123,6 @@ class Scaler:
     def __init__(
         self, stage: Stage, fleet: LocalFleet, policy: dict[str, Any], clock: Callable[[], float]
     ) -> None:
-        from warmfleet.config import ScalerConfig  # noqa: PLC0415 - the handlers load on first use
-        from warmfleet.handlers import scaler  # noqa: PLC0415
-
-        self._handler = scaler
         self._config = ScalerConfig(GROUP, TABLE, None, dict(policy), None, False)
         self._clock = clock
 
@@ -146,7 +142,7 @@ class Scaler:
     def tick(self) -> dict[str, Any]:
         # The tick's EMF documents go to stdout, as in Lambda; the demo keeps its own output readable.
         with contextlib.redirect_stdout(io.StringIO()):
-            outcome = self._handler.handle(dict(TICK), self._config, lambda _: self._runtime)
+            outcome = scaler.handle(dict(TICK), self._config, lambda _: self._runtime)
         acted = outcome.get("actions") or {}
         decision = {
             "t": round(self._clock(), 2),

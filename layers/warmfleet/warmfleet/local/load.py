@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from warmfleet.local.stage import MODEL_NAME
+from warmfleet.sim.trace import load_trace
 
 
 @dataclass(frozen=True)
@@ -41,8 +42,6 @@ def arrivals(
     trace: Path, *, offset: float, duration: float, speed: float, rate: float, seed: int
 ) -> tuple[list[float], int]:
     """Send times (wall seconds from the start) of the kept requests, and how many the slice held."""
-    from warmfleet.sim.trace import load_trace  # noqa: PLC0415 - the simulator's reader, on first use
-
     loaded = load_trace([trace], offset_seconds=offset, duration_seconds=duration * speed, speed=speed)
     rng = random.Random(seed)
     kept = [request.arrival for request in loaded.requests if rng.random() < rate]

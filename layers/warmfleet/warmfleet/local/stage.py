@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import boto3
+
 from warmfleet.exceptions import WarmfleetError
 
 REGION = "us-east-1"
@@ -75,8 +77,6 @@ class Stage:
     max_size: int
 
     def client(self, service: str) -> Any:
-        import boto3  # noqa: PLC0415 - the CLI imports this package; boto3 only when the demo runs
-
         return boto3.client(service, endpoint_url=self.endpoint, region_name=REGION)  # type: ignore[call-overload]
 
     def environment(self) -> dict[str, str]:
@@ -88,7 +88,7 @@ class Stage:
 def moto_server() -> Iterator[str]:
     """moto's server on 127.0.0.1 (a free port) in this process; yields its endpoint, stops it on exit."""
     os.environ.update(FAKE_ENVIRONMENT)
-    from moto.server import ThreadedMotoServer  # noqa: PLC0415 - heavy; only when the demo runs
+    from moto.server import ThreadedMotoServer  # noqa: PLC0415 - moto's server imports every service
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per request otherwise
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
