@@ -12,7 +12,6 @@ or an error — and writes `demo.json` and `demo.png`.
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 import signal
 import tempfile
@@ -32,7 +31,7 @@ from warmfleet.local.load import Outcome, Replay, arrivals
 from warmfleet.local.network import Balancer
 from warmfleet.local.processes import ProcessBook
 from warmfleet.local.report import SCHEMA, summarize_requests, summary_lines, write_json, write_plot
-from warmfleet.local.stage import BUCKET, STACK, VERSION, Stage, create_stage, moto_server, publish_version
+from warmfleet.local.stage import VERSION, create_stage, fetch_bootstrap, moto_server, publish_version
 
 #: The demo's scaling policy: warmfleet's pipeline with its windows shortened to the demo's time scale.
 DEMO_POLICY: dict[str, Any] = {
@@ -61,6 +60,11 @@ SETTLE_SECONDS = 15.0
 
 @dataclass(frozen=True)
 class DemoSettings:
+    """One run: the trace slice (`offset`, `duration` wall seconds at `speed`, `rate` of its requests,
+    `seed`), the group (`max_size`), the compressed schedules (`tick_seconds`, `sweep_seconds`), the version's
+    `batch_window_ms`, the stack's `drain_timeout`, how long to wait for the scale-in (`cooldown`) and the
+    first instance, and the scaler's POLICY document."""
+
     trace: Path
     out: Path
     duration: float = 90.0
@@ -80,6 +84,8 @@ class DemoSettings:
 
 @dataclass
 class Timeline:
+    """The group once a second: desired capacity and instances by hook state (requests added at the end)."""
+
     rows: list[dict[str, Any]] = field(default_factory=list)
 
     def sample(self, t: float, fleet: LocalFleet, desired: int) -> None:
@@ -104,19 +110,6 @@ class Timeline:
             }
             for row in self.rows
         ]
-
-
-def fetch_bootstrap(stage: Stage, workdir: Path) -> Path:
-    """The version's bootstrap.sh from S3, checked against `bootstrap-sha256` (the user data's first step)."""
-    ssm, prefix = stage.client("ssm"), f"/warmfleet/{STACK}/versions/{VERSION}"
-    expected = ssm.get_parameter(Name=f"{prefix}/bootstrap-sha256")["Parameter"]["Value"]
-    key = ssm.get_parameter(Name=f"{prefix}/bootstrap-uri")["Parameter"]["Value"].split(f"{BUCKET}/", 1)[1]
-    body = stage.client("s3").get_object(Bucket=BUCKET, Key=key)["Body"].read()
-    if hashlib.sha256(body).hexdigest() != expected:
-        raise WarmfleetError(f"bootstrap.sh does not match its published sha256 {expected}")
-    path = workdir / "bootstrap.sh"
-    path.write_bytes(body)
-    return path
 
 
 @dataclass

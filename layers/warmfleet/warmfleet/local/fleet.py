@@ -45,6 +45,8 @@ class Member:
 
 @dataclass(frozen=True)
 class ReconcilePlan:
+    """How many instances to launch, and which to terminate."""
+
     launch: int
     terminate: tuple[str, ...]
 
@@ -69,6 +71,9 @@ def plan_reconcile(desired: int, members: Sequence[Member]) -> ReconcilePlan:
 
 @dataclass
 class LocalInstance:
+    """One instance: its address and port, install root, bootstrap, process ids, and when it changed state
+    (seconds on the demo's clock)."""
+
     instance_id: str
     port: int
     private_ip: str

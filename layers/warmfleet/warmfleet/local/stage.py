@@ -7,11 +7,13 @@ storage, the Auto Scaling group's record (bounds and desired capacity) and the E
 lifecycle actions and instance events. moto's EventBridge cannot invoke a Lambda function, so the three
 rules of the lifecycle function (launch hook, terminate hook, instance events, with the template's
 patterns) target one SQS queue that the demo's event router drains into the real handler. The version is
-published with the real `warmfleet-inference publish` command, as an operator would.
+published with the real `warmfleet-inference publish` command, as an operator would, and its bootstrap.sh
+fetched and checked as the launch template's user data does.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -181,3 +183,16 @@ def _run(command: list[str], stage: Stage) -> None:
     )
     if done.returncode != 0:
         raise WarmfleetError(f"{' '.join(command[:2])} failed ({done.returncode}): {done.stderr[-2000:]}")
+
+
+def fetch_bootstrap(stage: Stage, workdir: Path) -> Path:
+    """The version's bootstrap.sh from S3, checked against `bootstrap-sha256` (the user data's first step)."""
+    ssm, prefix = stage.client("ssm"), f"/warmfleet/{STACK}/versions/{VERSION}"
+    expected = ssm.get_parameter(Name=f"{prefix}/bootstrap-sha256")["Parameter"]["Value"]
+    key = ssm.get_parameter(Name=f"{prefix}/bootstrap-uri")["Parameter"]["Value"].split(f"{BUCKET}/", 1)[1]
+    body = stage.client("s3").get_object(Bucket=BUCKET, Key=key)["Body"].read()
+    if hashlib.sha256(body).hexdigest() != expected:
+        raise WarmfleetError(f"bootstrap.sh does not match its published sha256 {expected}")
+    path = workdir / "bootstrap.sh"
+    path.write_bytes(body)
+    return path
