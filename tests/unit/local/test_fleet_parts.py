@@ -1,7 +1,6 @@
 """The local fleet's pure parts, table-driven: the balancer's choice, reconciliation toward the desired
 capacity, the report's percentiles and request summary, and the `warmfleet demo` command's refusals of bad
-input (exit 2 before anything starts). No process, no server: these are unit tests kept beside the e2e
-test of the package they cover."""
+input (exit 2 before anything starts). No fleet and no server: the demo itself is tested in tests/e2e."""
 
 from __future__ import annotations
 
