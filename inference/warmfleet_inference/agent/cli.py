@@ -42,6 +42,12 @@ def add_agent_parser(subparsers: Subparsers) -> None:
     )
     parser.add_argument("--model-version", default=os.environ.get("WARMFLEET_MODEL_VERSION", "unknown"))
     parser.add_argument("--interval", type=_positive, default=10.0, help="seconds between metric publishes")
+    parser.add_argument(
+        "--inflight-sample",
+        type=_positive,
+        default=1.0,
+        help="seconds between reads of the in-flight gauge; a publish sends the mean of its interval's reads",
+    )
     parser.add_argument("--warmup-timeout", type=_positive, default=900.0, help="seconds to become ready")
     parser.add_argument(
         "--drain-timeout",

@@ -95,6 +95,7 @@ def build_agent(args: argparse.Namespace, session: Any = boto3) -> tuple[Agent, 
     agent_settings = AgentSettings(
         identity=identity,
         interval=args.interval,
+        inflight_sample=args.inflight_sample,
         ready_poll=args.ready_poll,
         warmup_timeout=args.warmup_timeout,
         lifecycle_poll=args.lifecycle_poll,

@@ -1,11 +1,12 @@
 """The agent's main loop: warm-up gate, metrics every interval, termination watch and drain.
 
 One thread, one schedule. Each pass does what is due — poll `/ready` until the server is warm (then send
-`Instance Warm` and start the queue worker, or `Instance Warm-up Failed`), publish one interval's metrics,
-read the IMDS target lifecycle state — and sleeps on an event that SIGTERM (or a `Terminated` lifecycle
-state) sets, so termination is handled at once. The drain itself is `DrainCoordinator`'s (`drain.py`);
-its outcome is sent as `Instance Drained` and ends the loop. AWS calls go through the background
-publisher, so nothing here waits on them.
+`Instance Warm` and start the queue worker, or `Instance Warm-up Failed`), read the in-flight gauge (every
+`inflight_sample` seconds while serving), publish one interval's metrics (in flight: the mean of the
+interval's reads), read the IMDS target lifecycle state — and sleeps on an event that SIGTERM (or a
+`Terminated` lifecycle state) sets, so termination is handled at once. The drain itself is
+`DrainCoordinator`'s (`drain.py`); its outcome is sent as `Instance Drained` and ends the loop. AWS calls go
+through the background publisher, so nothing here waits on them.
 """
 
 from __future__ import annotations
@@ -66,6 +67,9 @@ class Phase(StrEnum):
 class AgentSettings:
     identity: InstanceIdentity
     interval: float = 10.0
+    #: How often the in-flight gauge is read; each interval publishes the mean of its reads, so a burst
+    #: between two publishes still shows (one read per interval can miss it entirely).
+    inflight_sample: float = 1.0
     ready_poll: float = 1.0
     warmup_timeout: float = 900.0
     lifecycle_poll: float = 5.0
@@ -103,6 +107,7 @@ class Agent:
         self.phase = Phase.WARMING
         self._answered = False
         self._previous_latency: HistogramCounts | None = None
+        self._inflight_reads: list[float] = []
         self._scrape_failing = False
         self._lifecycle_state: str | None = None
         self._drain = DrainCoordinator(server, worker, settings.metric_names, settings.drain_timeout)
@@ -125,7 +130,7 @@ class Agent:
     def run(self) -> DrainOutcome:
         """Loop until drained; returns how the drain went (also sent as `Instance Drained`)."""
         started = self._clock()
-        due = {"ready": started, "metrics": started, "lifecycle": started, "drain": started}
+        due = dict.fromkeys(("ready", "metrics", "lifecycle", "drain", "sample"), started)
         while not self.drained:
             self._wake.clear()
             now = self._clock()
@@ -138,6 +143,9 @@ class Agent:
             if watching and now >= due["lifecycle"]:
                 self._guarded("reading the lifecycle state", self._check_lifecycle_state)
                 due["lifecycle"] = now + self.settings.lifecycle_poll
+            if self.phase is Phase.SERVING and now >= due["sample"]:
+                self._guarded("reading requests in flight", self._sample_in_flight)
+                due["sample"] = now + self.settings.inflight_sample
             if now >= due["metrics"]:
                 self._guarded("publishing metrics", self._publish_metrics)
                 # Keep the cadence; after a stall, skip the missed intervals rather than bunching them.
@@ -153,6 +161,7 @@ class Agent:
 
     def _next_due(self, due: dict[str, float]) -> list[float]:
         relevant = [due["metrics"]]
+        relevant += [due["sample"]] if self.phase is Phase.SERVING else []
         relevant += [due["ready"]] if self.phase is Phase.WARMING else []
         relevant += [due["drain"]] if self.phase is Phase.DRAINING else []
         relevant += [due["lifecycle"]] if self._imds is not None and self.phase is not Phase.DRAINING else []
@@ -213,9 +222,20 @@ class Agent:
             self.request_termination(DrainTrigger.LIFECYCLE_STATE)
             self._wake.set()
 
+    def _sample_in_flight(self) -> None:
+        try:
+            snapshot = read_server_snapshot(self._server.metrics_text(), self.settings.metric_names)
+        except (httpx.HTTPError, ValueError):
+            return  # the publish's own scrape says why, once
+        if snapshot.inflight is not None:
+            self._inflight_reads.append(snapshot.inflight)
+
     def _publish_metrics(self) -> None:
         gpu = self._gpu.sample()
         in_flight, latency_ms = self._scrape()
+        reads, self._inflight_reads = self._inflight_reads, []
+        if in_flight is not None and reads:
+            in_flight = (sum(reads) + in_flight) / (len(reads) + 1)
         busy = float(self._worker.busy) if self._worker is not None else None
         reading = IntervalReading(
             gpu_utilization=gpu.utilization_percent if gpu else None,

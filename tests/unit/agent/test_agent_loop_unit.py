@@ -42,9 +42,11 @@ class RecordingPublisher:
         self.broken_metrics = broken_metrics
         self.events: list[dict[str, Any]] = []
         self.metric_calls = 0
+        self.metric_data: list[dict[str, Any]] = []
 
     def put_metric_data(self, data: list[dict[str, Any]]) -> None:
         self.metric_calls += 1
+        self.metric_data.extend(data)
         if self.broken_metrics:
             raise RuntimeError("a bug in the publisher")
 
@@ -52,10 +54,20 @@ class RecordingPublisher:
         self.events.append(entry)
 
 
-def run_agent(publisher: RecordingPublisher, server: FakeServer) -> Agent:
+class BurstyServer(FakeServer):
+    """Requests in flight read 12 one time in four and 0 otherwise: a burst one read per interval can miss."""
+
+    def metrics_text(self) -> str:
+        text = super().metrics_text()
+        in_flight = 12 if self.scrapes % 4 == 0 else 0
+        return text.replace("warmfleet_inflight_requests 0", f"warmfleet_inflight_requests {in_flight}")
+
+
+def run_agent(publisher: RecordingPublisher, server: FakeServer, inflight_sample: float = 1.0) -> Agent:
     settings = AgentSettings(
         identity=InstanceIdentity("i-0123456789abcdef0", "g", "v1"),
         interval=0.05,
+        inflight_sample=inflight_sample,
         ready_poll=0.01,
         drain_poll=0.2,
     )
@@ -95,3 +107,13 @@ def test_no_busy_wait_while_draining() -> None:
     run_agent(publisher, server)
     # THEN the whole run scraped the server a bounded number of times (one per interval or drain check)
     assert server.scrapes < 20
+
+
+def test_in_flight_is_the_mean_of_the_intervals_reads() -> None:
+    # GIVEN a server whose in-flight gauge reads 12 one time in four and 0 otherwise, read every 5 ms
+    publisher = RecordingPublisher()
+    # WHEN the agent publishes every 50 ms while serving
+    run_agent(publisher, BurstyServer(), inflight_sample=0.005)
+    # THEN a publish sends the mean of its interval's reads: a value no single read gives
+    published = [d["Value"] for d in publisher.metric_data if d["MetricName"] == "InFlightRequests"]
+    assert any(0 < value < 12 for value in published), published
