@@ -31,9 +31,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from moto_fleet import Clock, MotoFleet, moto_endpoint, percentile
+from moto_fleet import Clock, MotoFleet, percentile
 from warmfleet.config import AlarmConfig, AlarmStep, ScalerConfig
 from warmfleet.handlers import alarm, scaler
+from warmfleet.local.stage import moto_server
 
 ROOT = Path(__file__).resolve().parents[1]
 ARN = "arn:aws:cloudwatch:us-east-1:123456789012:alarm:bench-inflight-high"
@@ -182,7 +183,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--runs", type=int, default=40, help="handler invocations timed (default 40)")
     args = parser.parse_args(argv)
-    with moto_endpoint() as endpoint:
+    with moto_server() as endpoint:
         bench = Bench(endpoint)
         offsets = [10.0 * i / args.offsets for i in range(args.offsets)]
         results: dict[str, list[float]] = {}

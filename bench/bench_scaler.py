@@ -31,9 +31,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from moto_fleet import Clock, MotoFleet, moto_endpoint, percentile
+from moto_fleet import Clock, MotoFleet, percentile
 from warmfleet.config import ScalerConfig
 from warmfleet.handlers import scaler
+from warmfleet.local.stage import moto_server
 
 ROOT = Path(__file__).resolve().parents[1]
 TICK = {"warmfleet": "tick"}
@@ -212,7 +213,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ticks", type=int, default=40, help="ticks per measurement (default 40)")
     parser.add_argument("--imports", type=int, default=9, help="fresh interpreters per import timing")
     args = parser.parse_args(argv)
-    with moto_endpoint() as endpoint:
+    with moto_server() as endpoint:
         bench = Bench(endpoint)
         steps: list[Callable[[], None]] = [
             lambda: bench_calls(bench, args.ticks),

@@ -1,16 +1,14 @@
 """What the moto-backed benchmarks share: fake credentials, a fake clock, and a moto server holding an AMI, a
 launch template and the state table, on which each measurement makes its own Auto Scaling group and queue.
+The server itself starts and stops with `warmfleet.local.stage.moto_server`, the demo's.
 
 Importing this module sets the fake AWS environment, so import it before boto3 creates a session.
 """
 
 from __future__ import annotations
 
-import logging
 import os
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -26,7 +24,6 @@ os.environ.update(
 )
 
 import boto3
-from moto.server import ThreadedMotoServer
 
 REGION = "us-east-1"
 TEMPLATE = "bench-template"
@@ -98,16 +95,3 @@ class MotoFleet:
     def desired(self, group_name: str) -> int:
         groups = self.client("autoscaling").describe_auto_scaling_groups(AutoScalingGroupNames=[group_name])
         return int(groups["AutoScalingGroups"][0]["DesiredCapacity"])
-
-
-@contextmanager
-def moto_endpoint() -> Iterator[str]:
-    """A moto server on 127.0.0.1 (a free port) for the benchmark's duration; yields its endpoint URL."""
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    try:
-        host, port = server.get_host_and_port()
-        yield f"http://{host}:{port}"
-    finally:
-        server.stop()
