@@ -3,6 +3,7 @@ Lambda context, fake AWS credentials, an AWS call counter and a moto server on l
 
 from __future__ import annotations
 
+import ast
 import importlib.util
 import json
 import os
@@ -41,6 +42,17 @@ for _variable in ("AWS_PROFILE", "AWS_ENDPOINT_URL"):
 def load_event(relative: str) -> Any:
     """The parsed JSON of `events/<relative>`: the only way tests get an event."""
     return json.loads((EVENTS / relative).read_text())
+
+
+def imported_modules(path: Path) -> list[str]:
+    """Every module a Python file imports (`import a.b` gives "a.b", `from a.b import c` gives "a.b")."""
+    names: list[str] = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))):
+        if isinstance(node, ast.Import):
+            names += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            names.append(node.module or "")
+    return names
 
 
 def load_function(name: str) -> ModuleType:

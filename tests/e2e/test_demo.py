@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import ROOT
+from tests.e2e.conftest import alive
 
 # Real processes and servers, all on loopback; part of `make test`.
 pytestmark = pytest.mark.slow
@@ -62,15 +63,6 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
     document_path = out / "demo.json"
     assert document_path.is_file(), f"no demo.json; stdout:\n{result.stdout}\nstderr:\n{result.stderr}"
     yield Run(result, json.loads(document_path.read_text()), out)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    stat = Path(f"/proc/{pid}/stat")
-    return not (stat.exists() and stat.read_text().rsplit(")", 1)[1].split()[0] == "Z")
 
 
 def test_it_exits_0_with_zero_failed_requests(run: Run) -> None:
@@ -140,7 +132,7 @@ def test_every_process_it_started_is_gone(run: Run) -> None:
     served = [i for i in instances if i["in_service_t"] is not None]
     assert 3 * len(served) <= len(processes["started"]) <= 3 * len(instances)
     assert processes["alive_after_stop"] == []
-    assert [pid for pid in processes["started"] if _alive(pid)] == []
+    assert [pid for pid in processes["started"] if alive(pid)] == []
 
 
 def test_the_result_document_and_plot(run: Run) -> None:

@@ -20,19 +20,11 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT
+from tests.e2e.conftest import alive
 
 pytestmark = pytest.mark.slow
 
 PID = re.compile(r"\b(?:bootstrap|server|agent) pid (\d+)")
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    stat = Path(f"/proc/{pid}/stat")
-    return not (stat.exists() and stat.read_text().rsplit(")", 1)[1].split()[0] == "Z")
 
 
 def test_ctrl_c_stops_every_process_it_started(tmp_path: Path) -> None:
@@ -81,5 +73,5 @@ def test_ctrl_c_stops_every_process_it_started(tmp_path: Path) -> None:
     assert demo.returncode == 130, stderr
     assert "interrupted" in stderr
     assert len(pids) >= 3, "".join(seen)
-    assert [pid for pid in pids if _alive(pid)] == []
+    assert [pid for pid in pids if alive(pid)] == []
     assert not (tmp_path / "demo.json").exists()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ast
 import doctest
 import importlib
 import pkgutil
@@ -14,7 +13,7 @@ import pytest
 import warmfleet.core
 import warmfleet.sim
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, imported_modules
 
 SIM_MODULES = sorted(info.name for info in pkgutil.walk_packages(warmfleet.sim.__path__, "warmfleet.sim."))
 CORE_FILES = sorted(path for root in warmfleet.core.__path__ for path in Path(root).rglob("*.py"))
@@ -30,13 +29,12 @@ def test_docstring_examples_run(name: str, monkeypatch: pytest.MonkeyPatch) -> N
 
 def test_the_core_never_imports_the_simulator() -> None:
     # GIVEN every module of warmfleet.core WHEN its imports are read THEN none names warmfleet.sim
-    offenders = []
-    for path in CORE_FILES:
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
-            if isinstance(node, ast.ImportFrom):
-                names = [node.module or ""]
-            offenders += [f"{path.name}: {n}" for n in names if n.startswith("warmfleet.sim")]
+    offenders = [
+        f"{path.name}: {name}"
+        for path in CORE_FILES
+        for name in imported_modules(path)
+        if name.startswith("warmfleet.sim")
+    ]
     assert CORE_FILES and offenders == []
 
 

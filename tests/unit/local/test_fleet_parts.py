@@ -4,7 +4,6 @@ input (exit 2 before anything starts). No fleet and no server: the demo itself i
 
 from __future__ import annotations
 
-import ast
 import doctest
 import importlib
 import pkgutil
@@ -20,7 +19,7 @@ from warmfleet.local.load import Outcome
 from warmfleet.local.network import RoundRobin
 from warmfleet.local.report import percentile, summarize_requests
 
-from tests.conftest import EVENTS, ROOT
+from tests.conftest import EVENTS, ROOT, imported_modules
 
 LOCAL_MODULES = sorted(i.name for i in pkgutil.walk_packages(warmfleet.local.__path__, "warmfleet.local."))
 PACKAGE = ROOT / "layers" / "warmfleet" / "warmfleet"
@@ -153,13 +152,12 @@ def test_the_lambda_side_never_imports_the_local_fleet() -> None:
     # GIVEN every module of the layer outside warmfleet.local and the command line, and every function
     files = [p for p in PACKAGE.rglob("*.py") if "local" not in p.parts and not p.name.startswith("cli")]
     files += list((ROOT / "functions").rglob("*.py"))
-    offenders = []
-    for path in files:
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
-            if isinstance(node, ast.ImportFrom):
-                names = [node.module or ""]
-            offenders += [f"{path.name}: {n}" for n in names if n.startswith("warmfleet.local")]
+    offenders = [
+        f"{path.name}: {name}"
+        for path in files
+        for name in imported_modules(path)
+        if name.startswith("warmfleet.local")
+    ]
     # THEN none imports it
     assert files and offenders == []
 
